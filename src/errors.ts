@@ -1,0 +1,134 @@
+/**
+ * Every failure runbook reports is one of these: a typed value with a human message
+ * that says what to do next, and the process exit code it maps to.
+ *
+ *   2  configuration (playbook / inventory / variables) is invalid, nothing ran
+ *   3  preflight failed, nothing changed
+ *   4  a host could not be reached or authenticated, nothing changed
+ *   5  the run was not confirmed, nothing changed
+ *   1  a step failed (and rollback ran)
+ *   130 interrupted (Ctrl-C), rollback ran
+ */
+export interface SourceLocation {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export abstract class RunbookError extends Error {
+  abstract readonly exitCode: number;
+  /** what the operator should do about it */
+  readonly hint?: string;
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+export function formatLocation(loc: SourceLocation | undefined): string {
+  return loc ? `${loc.file}:${loc.line}:${loc.col}` : '';
+}
+
+/** One problem in a playbook, inventory or vars file. */
+export interface ConfigProblem {
+  message: string;
+  loc?: SourceLocation;
+  /** dotted path of the offending key, e.g. `plays[0].tasks[3].serail` */
+  key?: string;
+  hint?: string;
+}
+
+export class ConfigError extends RunbookError {
+  readonly exitCode = 2;
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[] | ConfigProblem) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map(formatProblem).join('\n'));
+    this.problems = list;
+  }
+  get loc(): SourceLocation | undefined {
+    return this.problems[0]?.loc;
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.loc ? `${formatLocation(p.loc)}: ` : '';
+  return `${where}${p.message}${p.hint ? ` (${p.hint})` : ''}`;
+}
+
+export class ConnectError extends RunbookError {
+  readonly exitCode = 4;
+  constructor(
+    readonly host: string,
+    message: string,
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${host}: ${message}`, hint, options);
+  }
+}
+
+export class AuthError extends ConnectError {}
+
+export class HostKeyError extends ConnectError {
+  constructor(
+    host: string,
+    message: string,
+    readonly expected: string | undefined,
+    readonly actual: string,
+    hint?: string,
+  ) {
+    super(host, message, hint);
+  }
+}
+
+export class CommandError extends RunbookError {
+  readonly exitCode = 1;
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly commandExitCode: number,
+    readonly stderr: string,
+    message?: string,
+  ) {
+    super(message ?? `${host}: command exited ${commandExitCode}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+/** A module or task failed for a reason other than a command's exit code. */
+export class TaskError extends RunbookError {
+  readonly exitCode = 1;
+}
+
+export interface PreflightFailure {
+  host: string;
+  check: string;
+  message: string;
+}
+
+export class PreflightError extends RunbookError {
+  readonly exitCode = 3;
+  constructor(readonly failures: PreflightFailure[]) {
+    super(
+      `preflight failed, nothing was changed:\n` +
+        failures.map((f) => `  ${f.host}: ${f.check}: ${f.message}`).join('\n'),
+    );
+  }
+}
+
+export class NotConfirmedError extends RunbookError {
+  readonly exitCode = 5;
+}
+
+export class RollbackError extends RunbookError {
+  readonly exitCode = 1;
+}
+
+export class InterruptedError extends RunbookError {
+  readonly exitCode = 130;
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof RunbookError ? err.exitCode : 1;
+}

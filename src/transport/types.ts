@@ -1,0 +1,84 @@
+import type { Duplex, Readable } from 'node:stream';
+
+/** How to gain privileges for one command: `sudo -n` by default, a password when one was given. */
+export interface Become {
+  user?: string; // default root
+  /** sudo password; when absent `sudo -n` is used and a password prompt is a failure */
+  password?: string;
+}
+
+export interface ExecOptions {
+  /** bytes fed to the command's stdin, then EOF */
+  stdin?: string | Buffer | Readable;
+  /** extra environment, exported in the command line (sshd usually refuses `env` requests) */
+  env?: Record<string, string>;
+  become?: Become | false;
+  /** kill the command (and fail) after this long */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** live output, for reporters; the full text is still returned */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+export interface ExecResult {
+  /** the command's exit code; 255 with `signal` set when it was killed */
+  exitCode: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** set when the command was stopped by timeoutMs */
+  timedOut?: boolean;
+}
+
+export interface PutOptions {
+  mode?: number;
+  become?: Become | false;
+}
+
+/**
+ * A connection to one host. Modelled on Ansible's connection plugins: the interface is tiny,
+ * everything else (modules, facts, etcd) is built from exec/put/get.
+ *
+ *   const r = await t.exec(`cat ${quote(path)}`);
+ *   if (r.exitCode !== 0) ...
+ *
+ * exec never throws for a non-zero exit; it throws ConnectError when the connection is gone.
+ */
+export interface Transport {
+  /** inventory name of the host */
+  readonly host: string;
+  /** `shell` is a complete command line for /bin/sh; quote every value in it (see shell/quote) */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** write bytes to a remote path (written in place; modules make it atomic with a temp name + mv) */
+  put(source: Buffer | string | Readable, dest: string, opts?: PutOptions): Promise<void>;
+  /** read a remote file as a stream */
+  get(path: string, opts?: { become?: Become | false }): Promise<Readable>;
+  /** a TCP stream to host:port as seen from the remote host (ssh direct-tcpip) */
+  forward(host: string, port: number): Promise<Duplex>;
+  close(): Promise<void>;
+}
+
+/** Connection settings for one host, resolved from inventory vars and ~/.ssh/config. */
+export interface ConnectionSpec {
+  /** inventory name */
+  name: string;
+  connection: 'ssh' | 'local';
+  address: string;
+  port: number;
+  user: string;
+  privateKeyFiles: string[];
+  password?: string;
+  passphrase?: string;
+  /** known_hosts files to verify against; first one is where --accept-new-host-keys writes */
+  knownHostsFiles: string[];
+  acceptNewHostKeys: boolean;
+  /** ssh-agent socket, default $SSH_AUTH_SOCK */
+  agent?: string;
+  /** jump host, `user@host:port`, resolved to a spec of its own */
+  proxyJump?: ConnectionSpec;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  become?: Become;
+}
