@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { applyCommand } from './cli/apply-command.js';
+import { fail } from './cli/fail.js';
+import { inventoryCommand } from './cli/inventory-command.js';
+import { planCommand } from './cli/plan-command.js';
+import { validateCommand } from './cli/validate-command.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('runbook')
+  .description('Ansible-style runbooks for etcd and Kubernetes control planes: preflight, confirm, step by step, roll back on failure')
+  .version(pkg.version)
+  .showHelpAfterError()
+  .addCommand(applyCommand())
+  .addCommand(planCommand())
+  .addCommand(validateCommand())
+  .addCommand(inventoryCommand());
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,133 @@
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { InquirerPrompter, NoTtyPrompter, type Prompter } from '../engine/confirm.js';
+import { hostConnector } from '../engine/connections.js';
+import { runPlaybook, type RunSummary } from '../engine/run.js';
+import { EventBus } from '../events/bus.js';
+import { jsonReporter } from '../report/json.js';
+import { plainReporter } from '../report/plain.js';
+import { TtyReporter } from '../report/tty.js';
+import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
+import { fail } from './fail.js';
+import { loadInputs } from './load-inputs.js';
+
+export interface ApplyFlags {
+  inventory: string[];
+  limit?: string;
+  extraVars?: string[];
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  yes: boolean;
+  step: boolean;
+  tags?: string;
+  skipTags?: string;
+  output?: 'tty' | 'plain' | 'json';
+  verbose: number;
+  runsDir: string;
+  user?: string;
+  knownHosts?: string;
+  acceptNewHostKeys: boolean;
+  sshConfig?: string;
+  connectTimeout: number;
+  askBecomePass: boolean;
+}
+
+export function applyCommand(): Command {
+  const cmd = new Command('apply')
+    .description('run a playbook: connect, preflight, confirm, execute step by step, roll back on failure')
+    .argument('<playbook>', 'playbook YAML file');
+  addInventoryOptions(cmd);
+  addRunOptions(cmd);
+  addConnectionOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  runbook apply playbooks/etcd-backup.yaml -i inventory/prod.yaml
+  runbook apply playbooks/restore-etcd.yaml -i inventory/prod.ini -e snapshot=/var/backups/etcd/x.db --yes
+  runbook apply playbooks/etcd-maintenance.yaml -i inv/ --check --diff
+  runbook apply site.yaml -i inv/ --limit 'etcd:!node3' --step
+
+Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
+3 preflight failed, 4 host unreachable / refused, 5 not confirmed, 130 interrupted.`,
+  );
+  cmd.action(async (playbook: string, flags: ApplyFlags) => {
+    const summary = await apply(playbook, flags).catch(fail);
+    process.exitCode = summary.exitCode;
+  });
+  return cmd;
+}
+
+/** The whole `apply` flow, reusable by the scheduler (which passes its own prompter/bus). */
+export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
+  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? []);
+  const bus = io.bus ?? new EventBus();
+  const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
+  let tty: TtyReporter | undefined;
+  if (!io.bus) {
+    if (format === 'json') bus.on(jsonReporter());
+    else if (format === 'tty') {
+      tty = new TtyReporter({ verbosity: flags.verbose });
+      bus.on(tty.listener);
+    } else bus.on(plainReporter({ verbosity: flags.verbose }));
+  }
+  for (const w of inputs.warnings) bus.emit({ type: 'warning', message: w });
+
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const prompter = io.prompter ?? (interactive ? new InquirerPrompter(async (fn) => { await tty?.idle(); return fn(); }) : new NoTtyPrompter());
+  const becomePassword = flags.askBecomePass ? await prompter.password('sudo password:') : undefined;
+
+  let signal = io.signal;
+  let onSigint: (() => void) | undefined;
+  if (!signal) {
+    const ac = new AbortController();
+    signal = ac.signal;
+    let count = 0;
+    onSigint = () => {
+      count++;
+      if (count === 1) {
+        process.stderr.write('\ninterrupted: stopping after the running command, then rolling back (Ctrl-C again to stop the rollback)\n');
+      }
+      ac.abort();
+      if (count >= 3) process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+  }
+  try {
+    const summary = await runPlaybook({
+      playbook: inputs.playbook,
+      inventory: inputs.inventory,
+      inventorySources: flags.inventory,
+      extraVars: inputs.extraVars,
+      limit: flags.limit,
+      options: {
+        check: flags.check,
+        diff: flags.diff,
+        forks: flags.forks,
+        yes: flags.yes,
+        step: flags.step,
+        tags: splitList(flags.tags),
+        skipTags: splitList(flags.skipTags),
+      },
+      runsRoot: resolve(flags.runsDir),
+      prompter,
+      bus,
+      signal,
+      connect: hostConnector(inputs.inventory, {
+        sshConfigFile: flags.sshConfig,
+        knownHosts: flags.knownHosts,
+        acceptNewHostKeys: flags.acceptNewHostKeys,
+        connectTimeoutMs: flags.connectTimeout * 1000,
+        user: flags.user,
+        becomePassword,
+        forks: flags.forks,
+        hooks: interactive ? { passphrase: (file: string) => prompter.password(`passphrase for ${file}:`) } : {},
+      }),
+    });
+    await tty?.idle();
+    return summary;
+  } finally {
+    if (onSigint) process.off('SIGINT', onSigint);
+  }
+}

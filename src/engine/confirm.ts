@@ -1,0 +1,96 @@
+import { NotConfirmedError } from '../errors.js';
+
+export type StepAnswer = 'yes' | 'no' | 'continue';
+
+/**
+ * Questions to the operator, behind an adapter so tests and non-TTY runs answer without
+ * a terminal (listr2's habit). The TTY implementation uses inquirer.
+ */
+export interface Prompter {
+  readonly interactive: boolean;
+  confirm(message: string): Promise<boolean>;
+  /** --step: run this task? yes / no (skip it) / continue (stop asking) */
+  step(message: string): Promise<StepAnswer>;
+  input(message: string): Promise<string>;
+  password(message: string): Promise<string>;
+}
+
+/** For runs without a terminal: every question is a refusal that says how to proceed. */
+export class NoTtyPrompter implements Prompter {
+  readonly interactive = false;
+  async confirm(message: string): Promise<boolean> {
+    throw new NotConfirmedError(
+      `not confirmed: "${firstLine(message)}" needs an answer and there is no terminal; nothing was changed`,
+      'run it from a terminal, or pass --yes to confirm in advance',
+    );
+  }
+  async step(message: string): Promise<StepAnswer> {
+    return this.confirm(message).then(() => 'yes');
+  }
+  async input(message: string): Promise<string> {
+    throw new NotConfirmedError(`"${firstLine(message)}" needs input and there is no terminal`, 'run it from a terminal');
+  }
+  async password(message: string): Promise<string> {
+    return this.input(message);
+  }
+}
+
+/** Answers from a script: for tests and for `--yes`. */
+export class ScriptedPrompter implements Prompter {
+  readonly asked: string[] = [];
+  constructor(
+    private readonly answers: { confirm?: boolean; step?: StepAnswer; input?: string } = {},
+    readonly interactive = true,
+  ) {}
+  async confirm(message: string): Promise<boolean> {
+    this.asked.push(message);
+    return this.answers.confirm ?? true;
+  }
+  async step(message: string): Promise<StepAnswer> {
+    this.asked.push(message);
+    return this.answers.step ?? 'yes';
+  }
+  async input(message: string): Promise<string> {
+    this.asked.push(message);
+    return this.answers.input ?? '';
+  }
+  async password(message: string): Promise<string> {
+    return this.input(message);
+  }
+}
+
+export class InquirerPrompter implements Prompter {
+  readonly interactive = true;
+  /** called around a prompt so a live renderer can pause drawing */
+  constructor(private readonly around: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {}
+
+  async confirm(message: string): Promise<boolean> {
+    const { confirm } = await import('@inquirer/prompts');
+    return this.around(() => confirm({ message, default: false }));
+  }
+  async step(message: string): Promise<StepAnswer> {
+    const { select } = await import('@inquirer/prompts');
+    return this.around(() =>
+      select<StepAnswer>({
+        message,
+        choices: [
+          { name: 'yes: run this task', value: 'yes' },
+          { name: 'no: skip this task', value: 'no' },
+          { name: 'continue: run the rest without asking', value: 'continue' },
+        ],
+      }),
+    );
+  }
+  async input(message: string): Promise<string> {
+    const { input } = await import('@inquirer/prompts');
+    return this.around(() => input({ message }));
+  }
+  async password(message: string): Promise<string> {
+    const { password } = await import('@inquirer/prompts');
+    return this.around(() => password({ message, mask: '*' }));
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 120);
+}

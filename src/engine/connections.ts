@@ -1,0 +1,70 @@
+import type { EventBus } from '../events/bus.js';
+import { connectionVars } from '../inventory/connection-vars.js';
+import type { Inventory } from '../inventory/types.js';
+import { resolveConnectionSpec } from '../transport/connection-spec.js';
+import { ConnectionPool } from '../transport/pool.js';
+import type { ConnectHooks, ConnectionSpec } from '../transport/types.js';
+import type { ConnectedHosts } from './run.js';
+
+export interface ConnectOptions {
+  sshConfigFile?: string;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+  connectTimeoutMs?: number;
+  /** `--user` on the command line */
+  user?: string;
+  becomePassword?: string;
+  forks: number;
+  hooks?: ConnectHooks;
+}
+
+/**
+ * Connect every host of the run at once (one persistent SSH connection each) and report each
+ * as `host:connect`. Hosts reached later (delegate_to, distribute from a host) connect lazily
+ * through the same pool.
+ */
+export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
+  const specFor = (host: string): ConnectionSpec => {
+    const conn = connectionVars(inventory.hosts.has(host) ? inventory.varsFor(host) : {});
+    if (!inventory.hosts.has(host) && (host === 'localhost' || host === '127.0.0.1')) conn.connection ??= 'local';
+    return resolveConnectionSpec(host, conn, {
+      sshConfigFile: opts.sshConfigFile,
+      defaultKnownHosts: opts.knownHosts ? [opts.knownHosts] : undefined,
+      acceptNewHostKeys: opts.acceptNewHostKeys,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      user: opts.user,
+    });
+  };
+
+  return async (hosts: string[], bus: EventBus): Promise<ConnectedHosts> => {
+    const pool = new ConnectionPool(specFor, opts.hooks);
+    const failures = new Map<string, Error>();
+    await Promise.all(
+      hosts.map(async (host) => {
+        const started = Date.now();
+        try {
+          await pool.get(host);
+          bus.emit({ type: 'host:connect', host, ok: true, durationMs: Date.now() - started });
+        } catch (err) {
+          failures.set(host, err as Error);
+          bus.emit({ type: 'host:connect', host, ok: false, durationMs: Date.now() - started, error: (err as Error).message });
+        }
+      }),
+    );
+    return {
+      failures,
+      get: (host) => pool.get(host),
+      becomeFor: (host) => {
+        const conn = connectionVars(inventory.hosts.has(host) ? inventory.varsFor(host) : {});
+        const spec = specFor(host);
+        return {
+          become: conn.become,
+          user: conn.becomeUser,
+          password: conn.becomePassword ?? opts.becomePassword,
+          loginUser: spec.user,
+        };
+      },
+      closeAll: () => pool.closeAll(),
+    };
+  };
+}

@@ -1,0 +1,28 @@
+import type { Vars } from '../inventory/types.js';
+import { getModule } from '../modules/registry.js';
+import type { Task } from '../playbook/types.js';
+import { renderValue } from '../template/index.js';
+
+/**
+ * The one line `plan` and the confirmation show for a task, e.g. `systemctl stop etcd`.
+ * Arguments are rendered with the host's variables when they can be; a template that needs a
+ * value only known at run time (a registered result) is shown as written.
+ */
+export function describeTask(task: Task, vars?: Vars): string {
+  const module = getModule(task.module);
+  if (!module) return `${task.module} (unknown module)`;
+  let args: unknown = task.args;
+  if (vars) {
+    try {
+      args = renderValue(task.args, vars, task.loc);
+    } catch {
+      args = task.args;
+    }
+  }
+  const parsed = module.schema.safeParse(args);
+  try {
+    return parsed.success ? module.describe(parsed.data) : `${task.module} ${JSON.stringify(task.args)}`;
+  } catch {
+    return `${task.module} ${JSON.stringify(task.args)}`;
+  }
+}

@@ -1,0 +1,68 @@
+import { ConfigError } from '../errors.js';
+import type { Vars } from '../inventory/types.js';
+import { isTemplate, renderValue } from '../template/index.js';
+
+/** true when a value holds a template anywhere inside it */
+export function containsTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return isTemplate(v);
+  if (Array.isArray(v)) return v.some(containsTemplate);
+  if (v && typeof v === 'object') return Object.values(v).some(containsTemplate);
+  return false;
+}
+
+/**
+ * Merge variable layers, lowest precedence first, into one object whose templated values are
+ * rendered lazily on first read (Ansible's behaviour: `peer: "https://{{ ansible_host }}:2380"`
+ * works whichever layer defines `ansible_host`, and an undefined name in a variable nobody uses
+ * is not an error). A variable that refers to itself is reported instead of recursing forever.
+ */
+export function layeredVars(layers: Vars[]): Vars {
+  const merged: Vars = Object.assign({}, ...layers);
+  return lazyObject(merged, null);
+}
+
+/** A child scope: `extra` on top of `parent`, without reading (and so rendering) the parent's values. */
+export function overlay(parent: Vars, extra: Vars): Vars {
+  return lazyObject(extra, parent);
+}
+
+function lazyObject(values: Vars, parent: Vars | null): Vars {
+  const out: Vars = Object.create(parent);
+  const resolving = new Set<string>();
+  for (const [key, value] of Object.entries(values)) {
+    if (!containsTemplate(value)) {
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      continue;
+    }
+    let cached: unknown;
+    let done = false;
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (done) return cached;
+        if (resolving.has(key)) {
+          throw new ConfigError({ message: `variable \`${key}\` refers to itself`, hint: 'break the cycle in its definition' });
+        }
+        resolving.add(key);
+        try {
+          cached = renderValue(value, out);
+          done = true;
+        } finally {
+          resolving.delete(key);
+        }
+        return cached;
+      },
+    });
+  }
+  return out;
+}
+
+/** Every name visible in a scope, own and inherited (for validate and debug output). */
+export function allNames(scope: Vars): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = scope; o; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.keys(o)) names.add(k);
+  }
+  return [...names];
+}

@@ -1,0 +1,160 @@
+import { NotConfirmedError } from '../errors.js';
+import type { Phase } from '../events/types.js';
+import type { Task } from '../playbook/types.js';
+import type { PlayScope, RunContext } from './context.js';
+import { computeBatches } from './batches.js';
+import { mapLimit } from './limit.js';
+import { selectedByTags } from './task-filter.js';
+import { TaskRunner, type TaskOutcome } from './task-runner.js';
+import type { UndoStack } from './undo-stack.js';
+
+export interface PlayExecution {
+  scope: PlayScope;
+  /** hosts on which at least one task started: the play's rollback runs there */
+  touched: Set<string>;
+  failed: boolean;
+  /** why the play stopped */
+  reason?: string;
+}
+
+/** A monotonically increasing task sequence for the whole run, so undo order spans plays. */
+export class Sequence {
+  private n = 0;
+  next(): number {
+    return ++this.n;
+  }
+}
+
+/**
+ * Runs one play: rolling batches (`serial`), each task on all active hosts of the batch in
+ * parallel up to `forks`, the next task when all are done; handlers at the end of each batch.
+ * The first failure (beyond max_fail_percentage) stops the play after the running task finishes
+ * on the other hosts; undoing is the caller's job (rollback.ts) because it spans plays.
+ */
+export class PlayRunner {
+  private readonly runner: TaskRunner;
+  private stepAll = false;
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly scope: PlayScope,
+    private readonly undo: UndoStack,
+    private readonly seq: Sequence,
+  ) {
+    this.runner = new TaskRunner(run, scope);
+  }
+
+  async execute(): Promise<PlayExecution> {
+    const { play } = this.scope;
+    const exec: PlayExecution = { scope: this.scope, touched: new Set(), failed: false };
+    const tasks = play.tasks.filter((t) => selectedByTags(t, play.tags, this.run.options));
+    const batches = computeBatches(this.scope.hosts, play.serial);
+    for (const [b, batch] of batches.entries()) {
+      this.run.bus.emit({ type: 'batch:start', play: play.name, batch: b + 1, batches: batches.length, hosts: batch });
+      const stop = await this.runBatch(batch, tasks, exec);
+      if (stop) return exec;
+    }
+    return exec;
+  }
+
+  /** returns true when the play must stop */
+  private async runBatch(batch: string[], tasks: Task[], exec: PlayExecution): Promise<boolean> {
+    const { play } = this.scope;
+    let active = [...batch];
+    const notified = new Map<string, Set<string>>(); // handler name -> hosts
+    for (const [i, task] of tasks.entries()) {
+      if (this.run.signal.aborted) return this.stop(exec, 'interrupted');
+      if (!(await this.mayRun(task))) continue;
+      const outcomes = await this.runTask(task, i, active, 'task', exec);
+      for (const o of outcomes) {
+        if (o.status === 'changed') {
+          for (const h of task.notify) notified.set(h, (notified.get(h) ?? new Set()).add(o.host));
+        }
+      }
+      const failed = outcomes.filter((o) => o.status === 'failed').map((o) => o.host);
+      if (failed.length) {
+        active = active.filter((h) => !failed.includes(h));
+        const pct = (100 * (batch.length - active.length)) / batch.length;
+        const limit = play.max_fail_percentage ?? 0;
+        if (active.length === 0 || pct > limit) {
+          return this.stop(exec, `task "${task.name}" failed on ${failed.join(', ')}`);
+        }
+      }
+      if (this.run.signal.aborted) return this.stop(exec, 'interrupted');
+    }
+    await this.runHandlers(notified, active, exec);
+    return exec.failed;
+  }
+
+  private async runHandlers(notified: Map<string, Set<string>>, active: string[], exec: PlayExecution): Promise<void> {
+    for (const [i, handler] of this.scope.play.handlers.entries()) {
+      const hosts = active.filter((h) => notified.get(handler.name)?.has(h));
+      if (!hosts.length) continue;
+      const outcomes = await this.runTask(handler, i, hosts, 'handler', exec);
+      const failed = outcomes.filter((o) => o.status === 'failed').map((o) => o.host);
+      if (failed.length) {
+        this.stop(exec, `handler "${handler.name}" failed on ${failed.join(', ')}`);
+        return;
+      }
+    }
+  }
+
+  private async runTask(task: Task, index: number, hosts: string[], phase: Phase, exec: PlayExecution): Promise<TaskOutcome[]> {
+    const started = Date.now();
+    const { bus, options } = this.run;
+    const seq = this.seq.next();
+    const targets = task.run_once ? hosts.slice(0, 1) : hosts;
+    bus.emit({ type: 'task:start', phase, task: task.name, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
+    const outcomes = await mapLimit(targets, options.forks, async (host) => {
+      exec.touched.add(host);
+      const o = await this.runner.runOnHost(task, host, phase, index);
+      if ((o.status === 'ok' || o.status === 'changed') && task.rollback.length && !options.check) {
+        this.undo.push({ task, seq, host, scope: this.scope });
+      }
+      return o;
+    });
+    if (task.run_once && task.register && outcomes[0]) {
+      // run_once results are visible on every host of the batch, as in Ansible
+      for (const h of hosts.slice(1)) {
+        const facts = this.run.facts.get(h) ?? {};
+        facts[task.register] = outcomes[0].registered;
+        this.run.facts.set(h, facts);
+      }
+    }
+    bus.emit({
+      type: 'task:end',
+      phase,
+      task: task.name,
+      taskIndex: index,
+      durationMs: Date.now() - started,
+      failedHosts: outcomes.filter((o) => o.status === 'failed').map((o) => o.host),
+    });
+    return outcomes;
+  }
+
+  /** `confirm:` on the task, or --step */
+  private async mayRun(task: Task): Promise<boolean> {
+    const { options, prompter, bus } = this.run;
+    if (task.confirm && !options.check) {
+      if (options.yes) {
+        bus.emit({ type: 'confirm', message: task.confirm, answer: 'auto' });
+      } else {
+        const ok = await prompter.confirm(`${task.confirm}\nRun "${task.name}"?`);
+        bus.emit({ type: 'confirm', message: task.confirm, answer: ok ? 'yes' : 'no' });
+        if (!ok) throw new NotConfirmedError(`"${task.name}" was not confirmed; stopping`);
+      }
+    }
+    if (options.step && !this.stepAll) {
+      const answer = await prompter.step(`Run task "${task.name}"?`);
+      if (answer === 'no') return false;
+      if (answer === 'continue') this.stepAll = true;
+    }
+    return true;
+  }
+
+  private stop(exec: PlayExecution, reason: string): true {
+    exec.failed = true;
+    exec.reason ??= reason;
+    return true;
+  }
+}

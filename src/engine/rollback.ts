@@ -1,0 +1,107 @@
+import type { RunContext } from './context.js';
+import { mapLimit } from './limit.js';
+import type { PlayExecution } from './play-runner.js';
+import { TaskRunner } from './task-runner.js';
+import type { UndoStack } from './undo-stack.js';
+
+export interface RollbackReport {
+  ok: boolean;
+  /** per host, one sentence: what it is left with */
+  hosts: Record<string, string>;
+}
+
+interface HostLedger {
+  undone: number;
+  failures: string[];
+}
+
+/**
+ * The saga's compensation: for each executed play, newest first, the rollback steps of every
+ * completed task (newest task first; one task's undo runs on all its hosts before the next
+ * older one), then the play's own `rollback` on every host the play touched. A failing rollback
+ * step does not stop the rest: every remaining step still runs, and the report says which host
+ * is left in which state.
+ */
+export async function rollback(run: RunContext, plays: PlayExecution[], undo: UndoStack, reason: string): Promise<RollbackReport> {
+  const ledger = new Map<string, HostLedger>();
+  const note = (host: string): HostLedger => {
+    const l = ledger.get(host) ?? { undone: 0, failures: [] };
+    ledger.set(host, l);
+    return l;
+  };
+  const groups = undo.drainNewestFirst();
+  const steps =
+    groups.reduce((n, g) => n + g.reduce((m, e) => m + e.task.rollback.length, 0), 0) +
+    plays.reduce((n, p) => n + p.scope.play.rollback.length * p.touched.size, 0);
+  const hosts = [...new Set(plays.flatMap((p) => [...p.touched]))];
+  run.bus.emit({ type: 'rollback:start', reason, hosts, steps });
+
+  for (const exec of [...plays].reverse()) {
+    const runner = new TaskRunner(run, exec.scope);
+    for (const group of groups.filter((g) => g[0]!.scope === exec.scope)) {
+      const undoes = group[0]!.task.name;
+      for (const [i, step] of group[0]!.task.rollback.entries()) {
+        await phase(run, `undo "${undoes}": ${step.name}`, i, group.map((e) => e.host), async (host) => {
+          const o = await runner.runOnHost(step, host, 'rollback', i);
+          record(run, note(host), host, undoes, step.name, o.status, o.error, o.durationMs);
+          return o.status === 'failed' ? host : undefined;
+        });
+      }
+    }
+    const touched = [...exec.touched];
+    for (const [i, step] of exec.scope.play.rollback.entries()) {
+      await phase(run, `play rollback: ${step.name}`, i, touched, async (host) => {
+        const o = await runner.runOnHost(step, host, 'rollback', i);
+        record(run, note(host), host, `play "${exec.scope.play.name}"`, step.name, o.status, o.error, o.durationMs);
+        return o.status === 'failed' ? host : undefined;
+      });
+    }
+  }
+
+  const report: RollbackReport = { ok: true, hosts: {} };
+  for (const host of hosts) {
+    const l = ledger.get(host);
+    if (!l || (l.undone === 0 && l.failures.length === 0)) {
+      report.hosts[host] = 'no rollback steps applied (its completed tasks declare none)';
+    } else if (l.failures.length) {
+      report.ok = false;
+      report.hosts[host] = `ROLLBACK INCOMPLETE: ${l.failures.join('; ')}. Check this host by hand.`;
+    } else {
+      report.hosts[host] = `rolled back: ${l.undone} step(s) undone`;
+    }
+  }
+  run.bus.emit({ type: 'rollback:end', ok: report.ok, hosts: report.hosts });
+  return report;
+}
+
+/** one rollback step on its hosts, framed by task events so every reporter shows it like a task */
+async function phase(run: RunContext, title: string, index: number, hosts: string[], fn: (host: string) => Promise<string | undefined>): Promise<void> {
+  const started = Date.now();
+  run.bus.emit({ type: 'task:start', phase: 'rollback', task: title, taskIndex: index, hosts, loc: '' });
+  const failed = await mapLimit(hosts, run.options.forks, fn);
+  run.bus.emit({ type: 'task:end', phase: 'rollback', task: title, taskIndex: index, durationMs: Date.now() - started, failedHosts: failed.filter((h): h is string => Boolean(h)) });
+}
+
+function record(
+  run: RunContext,
+  l: HostLedger,
+  host: string,
+  undoes: string,
+  step: string,
+  status: string,
+  error: string | undefined,
+  durationMs: number,
+): void {
+  const failed = status === 'failed';
+  if (failed) l.failures.push(`"${step}" (undoing "${undoes}") failed: ${error ?? 'unknown error'}`);
+  else if (status !== 'skipped') l.undone++;
+  run.bus.emit({
+    type: 'rollback:step',
+    host,
+    undoes,
+    step,
+    status: failed ? 'failed' : status === 'changed' ? 'changed' : status === 'skipped' ? 'skipped' : 'ok',
+    msg: error,
+    durationMs,
+  });
+}

@@ -1,0 +1,244 @@
+import { dirname, resolve } from 'node:path';
+import {
+  ConfigError,
+  ConnectError,
+  InterruptedError,
+  NotConfirmedError,
+  PreflightError,
+  RunbookError,
+  exitCodeOf,
+} from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { HostRecap } from '../events/types.js';
+import type { Inventory, Vars } from '../inventory/types.js';
+import type { Playbook } from '../playbook/types.js';
+import { render } from '../template/index.js';
+import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
+import type { Prompter } from './confirm.js';
+import { confirmationText } from './confirmation-text.js';
+import { PlayRunner, Sequence, type PlayExecution } from './play-runner.js';
+import { runPreflight } from './preflight.js';
+import { RecapCollector } from './recap.js';
+import { redactor, secretValuesIn } from './redact.js';
+import { rollback } from './rollback.js';
+import { newRunId, RunRecorder } from './run-dir.js';
+import { messageOf } from './task-runner.js';
+import { UndoStack } from './undo-stack.js';
+import { loadVarsFiles } from './vars-files.js';
+
+/** Connections to the run's hosts, made up front; failures are reported per host. */
+export interface ConnectedHosts extends HostConnections {
+  failures: Map<string, Error>;
+  closeAll(): Promise<void>;
+}
+
+export interface RunRequest {
+  playbook: Playbook;
+  inventory: Inventory;
+  inventorySources: string[];
+  extraVars: Vars;
+  limit?: string;
+  options: RunOptions;
+  /** where run records go (`.runbook/runs`) */
+  runsRoot: string;
+  prompter: Prompter;
+  bus: EventBus;
+  connect(hosts: string[], bus: EventBus): Promise<ConnectedHosts>;
+  /** aborted by Ctrl-C */
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  playbook: string;
+  inventory: string[];
+  status: 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'refused' | 'interrupted';
+  exitCode: number;
+  message?: string;
+  recap: Record<string, HostRecap>;
+  startedAt: string;
+  durationMs: number;
+  check: boolean;
+  user: string;
+  controller: string;
+}
+
+/**
+ * `runbook apply`, start to end:
+ * connect every host -> preflight every play (read-only) -> confirm -> execute plays ->
+ * on failure or Ctrl-C, roll back every completed step newest first -> recap.
+ * Nothing changes on a host before every host is connected, every preflight check passed and
+ * the operator (or --yes) agreed.
+ */
+export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
+  const started = Date.now();
+  const runId = req.runId ?? newRunId();
+  const recorder = new RunRecorder(req.runsRoot, runId);
+  const secrets = new Set<string>();
+  secretValuesIn(req.extraVars, secrets);
+  for (const h of req.inventory.hosts.keys()) secretValuesIn(req.inventory.varsFor(h), secrets);
+  const bus = req.bus;
+  bus.addRedactor(redactor(secrets));
+  bus.on(recorder.listener);
+
+  const playbookDir = dirname(resolve(req.playbook.file));
+  const scopes = await resolvePlays(req, playbookDir);
+  for (const s of scopes) {
+    secretValuesIn(s.play.vars, secrets);
+    secretValuesIn(s.varsFilesVars, secrets);
+  }
+  const allHosts = [...new Set(scopes.flatMap((s) => s.hosts))];
+  const recap = new RecapCollector(allHosts);
+  bus.on(recap.listener);
+
+  const interrupt = new AbortController();
+  const onAbort = () => interrupt.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+
+  bus.emit({ type: 'run:start', runId, playbook: req.playbook.file, inventory: req.inventorySources, hosts: allHosts, check: req.options.check, runDir: recorder.dir });
+
+  let connections: ConnectedHosts | undefined;
+  const finish = async (status: RunSummary['status'], exitCode: number, message?: string, recapStatus: Parameters<RecapCollector['finish']>[0] = 'failed') => {
+    await connections?.closeAll().catch(() => undefined);
+    req.signal?.removeEventListener('abort', onAbort);
+    const summary: RunSummary = {
+      runId,
+      runDir: recorder.dir,
+      playbook: req.playbook.file,
+      inventory: req.inventorySources,
+      status,
+      exitCode,
+      message,
+      recap: recap.finish(recapStatus),
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      check: req.options.check,
+      user: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
+      controller: (await import('node:os')).hostname(),
+    };
+    bus.emit({ type: 'run:end', status, exitCode, durationMs: summary.durationMs, recap: summary.recap, message });
+    await recorder.finish(summary);
+    return summary;
+  };
+
+  // 1. connect: every host, in parallel; any failure stops the run before anything changed
+  connections = await req.connect(allHosts, bus);
+  if (connections.failures.size) {
+    const err = new ConnectError(
+      [...connections.failures.keys()].join(', '),
+      `cannot reach ${connections.failures.size} of ${allHosts.length} host(s); nothing was changed:\n` +
+        [...connections.failures].map(([h, e]) => `  ${h}: ${messageOf(e)}`).join('\n'),
+    );
+    return finish('refused', err.exitCode, err.message, 'not-started');
+  }
+
+  const ctx: RunContext = {
+    runId,
+    runDir: recorder.dir,
+    playbookFile: req.playbook.file,
+    playbookDir,
+    inventory: req.inventory,
+    extraVars: req.extraVars,
+    options: req.options,
+    bus,
+    connections,
+    prompter: req.prompter,
+    facts: new Map(),
+    signal: interrupt.signal,
+    secrets,
+  };
+
+  // 2. preflight of every play, before anything changes
+  const failures = [];
+  for (const scope of scopes) failures.push(...(await runPreflight(ctx, scope)));
+  if (failures.length) {
+    const err = new PreflightError(failures);
+    return finish('refused', err.exitCode, err.message, 'not-started');
+  }
+  if (interrupt.signal.aborted) return finish('interrupted', 130, 'interrupted before any change', 'not-started');
+
+  // 3. confirmation
+  if (!req.options.check) {
+    const text = confirmationText(ctx, scopes);
+    if (req.options.yes) {
+      bus.emit({ type: 'confirm', message: text, answer: 'auto' });
+    } else {
+      let ok: boolean;
+      try {
+        ok = await req.prompter.confirm(text);
+      } catch (err) {
+        const msg = messageOf(err);
+        bus.emit({ type: 'confirm', message: text, answer: 'no' });
+        return finish('refused', exitCodeOf(err) || 5, msg, 'not-started');
+      }
+      bus.emit({ type: 'confirm', message: text, answer: ok ? 'yes' : 'no' });
+      if (!ok) return finish('refused', new NotConfirmedError('').exitCode, 'not confirmed; nothing was changed', 'not-started');
+    }
+  }
+
+  // 4. execute
+  const undo = new UndoStack();
+  const seq = new Sequence();
+  const executed: PlayExecution[] = [];
+  let failure: string | undefined;
+  let failureCode = 1;
+  for (const [i, scope] of scopes.entries()) {
+    bus.emit({
+      type: 'play:start',
+      play: scope.play.name,
+      playIndex: i,
+      hosts: scope.hosts,
+      batches: [],
+      tasks: scope.play.tasks.map((t) => t.name),
+    });
+    const runner = new PlayRunner(ctx, scope, undo, seq);
+    let exec: PlayExecution;
+    try {
+      exec = await runner.execute();
+    } catch (err) {
+      exec = { scope, touched: new Set(scope.hosts), failed: true, reason: messageOf(err) };
+      if (err instanceof RunbookError) failureCode = err.exitCode;
+    }
+    executed.push(exec);
+    if (exec.failed) {
+      failure = exec.reason;
+      break;
+    }
+    if (interrupt.signal.aborted) break;
+  }
+  const interrupted = interrupt.signal.aborted;
+  if (interrupted) {
+    failure = 'interrupted (Ctrl-C)';
+    failureCode = new InterruptedError('').exitCode;
+  }
+  if (!failure) return finish('ok', 0, undefined, req.options.check ? 'check' : 'ok');
+
+  // 5. rollback, with a fresh signal: the interrupt that stopped the run must not stop the undo
+  const rollbackAbort = new AbortController();
+  const secondInterrupt = () => rollbackAbort.abort();
+  if (interrupted) req.signal?.addEventListener('abort', secondInterrupt, { once: true });
+  const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
+  const status: RunSummary['status'] = interrupted ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
+  return finish(status, failureCode, failure);
+}
+
+async function resolvePlays(req: RunRequest, playbookDir: string): Promise<PlayScope[]> {
+  const limited = req.limit ? new Set(req.inventory.select(req.limit)) : undefined;
+  const scopes: PlayScope[] = [];
+  for (const [playIndex, play] of req.playbook.plays.entries()) {
+    const pattern = render(play.hosts, { ...play.vars, ...req.extraVars }, play.loc);
+    const hosts = req.inventory.select(pattern).filter((h) => !limited || limited.has(h));
+    if (hosts.length === 0) {
+      req.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${req.limit ? ` with --limit ${req.limit}` : ''}; skipping it` });
+      continue;
+    }
+    const varsFilesVars = await loadVarsFiles(play.vars_files, playbookDir, { ...play.vars, ...req.extraVars });
+    scopes.push({ play, playIndex, hosts, varsFilesVars });
+  }
+  if (scopes.length === 0) {
+    throw new ConfigError({ message: `no play matched any host${req.limit ? ` (--limit ${req.limit})` : ''}`, hint: 'check the plays\' `hosts:` and the inventory' });
+  }
+  return scopes;
+}

@@ -1,0 +1,281 @@
+import { ConfigError, RunbookError, TaskError, formatLocation } from '../errors.js';
+import type { Phase, TaskStatus } from '../events/types.js';
+import type { Vars } from '../inventory/types.js';
+import { getModule } from '../modules/registry.js';
+import type { Module, ModuleContext, ModuleResult } from '../modules/types.js';
+import type { Task } from '../playbook/types.js';
+import { evaluate, renderValue } from '../template/index.js';
+import type { Become } from '../transport/types.js';
+import type { PlayScope, RunContext } from './context.js';
+import { layeredVars, overlay } from './host-vars.js';
+import { ObservedTransport } from './observed-transport.js';
+import { combineLoop, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
+import { truthy } from './truthy.js';
+
+/** Ansible's `omit`: an argument whose value is this placeholder is left out. */
+export const OMIT = '__omit_place_holder__runbook';
+
+export interface TaskOutcome {
+  host: string;
+  status: TaskStatus;
+  registered: RegisteredResult;
+  /** the reason when status is failed or ignored */
+  error?: string;
+  durationMs: number;
+}
+
+/**
+ * Runs one task on one host with Ansible's semantics: `when`, `loop`, rendered arguments checked
+ * by the module's schema, `until/retries/delay`, `changed_when/failed_when`, `register`,
+ * `ignore_errors`, check mode, `delegate_to`, `become`, `timeout`, `no_log`.
+ * It never throws: every problem becomes a failed outcome with a message.
+ */
+export class TaskRunner {
+  constructor(
+    private readonly run: RunContext,
+    private readonly scope: PlayScope,
+  ) {}
+
+  /** The variables a task sees on a host, lowest precedence first (docs/playbooks.md). */
+  varsFor(host: string, task?: Task): Vars {
+    const { play } = this.scope;
+    const base = layeredVars([
+      this.run.inventory.varsFor(host),
+      play.vars,
+      this.scope.varsFilesVars,
+      task?.vars ?? {},
+      this.run.facts.get(host) ?? {},
+      this.run.extraVars,
+    ]);
+    return overlay(base, this.builtins(host));
+  }
+
+  private builtins(host: string): Vars {
+    const inv = this.run.inventory;
+    const hostvars: Vars = {};
+    for (const h of inv.hosts.keys()) {
+      Object.defineProperty(hostvars, h, { enumerable: true, get: () => this.varsFor(h) });
+    }
+    const groupNames = (inv.hosts.get(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      groups: inv.groupsMap(),
+      group_names: groupNames,
+      hostvars,
+      play_hosts: this.scope.hosts,
+      ansible_play_hosts: this.scope.hosts,
+      ansible_play_batch: this.scope.hosts,
+      run_id: this.run.runId,
+      playbook_dir: this.run.playbookDir,
+      check_mode: this.run.options.check,
+      ansible_check_mode: this.run.options.check,
+      omit: OMIT,
+    };
+  }
+
+  async runOnHost(task: Task, host: string, phase: Phase, taskIndex: number, scopeVars: Vars = {}): Promise<TaskOutcome> {
+    const started = Date.now();
+    const { bus } = this.run;
+    bus.emit({ type: 'host:start', phase, task: task.name, taskIndex, host });
+    let outcome: Omit<TaskOutcome, 'durationMs' | 'host'>;
+    try {
+      outcome = await this.runGuarded(task, host, scopeVars);
+    } catch (err) {
+      outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
+    }
+    if (outcome.status === 'failed' && task.ignore_errors) outcome = { ...outcome, status: 'ignored' };
+    this.store(task, host, outcome.registered);
+    const durationMs = Date.now() - started;
+    const r = outcome.registered;
+    bus.emit({
+      type: 'host:end',
+      phase,
+      task: task.name,
+      taskIndex,
+      host,
+      status: outcome.status,
+      durationMs,
+      msg: task.no_log ? (outcome.status === 'failed' ? 'failed (output hidden: no_log)' : undefined) : (outcome.error ?? r.msg),
+      rc: r.rc,
+      stderr: task.no_log ? undefined : r.stderr,
+      diff: this.run.options.diff && !task.no_log ? (r.diff as never) : undefined,
+    });
+    return { host, durationMs, ...outcome };
+  }
+
+  /** register + facts are visible to later tasks on this host */
+  private store(task: Task, host: string, registered: RegisteredResult): void {
+    if (!task.register) return;
+    const facts = this.run.facts.get(host) ?? {};
+    facts[task.register] = registered;
+    this.run.facts.set(host, facts);
+  }
+
+  private async runGuarded(task: Task, host: string, scopeVars: Vars): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
+    const module = getModule(task.module);
+    if (!module) throw new ConfigError({ message: `unknown module \`${task.module}\``, loc: task.loc });
+    const vars = overlay(this.varsFor(host, task), scopeVars);
+
+    if (task.loop === undefined) {
+      if (!this.when(task, vars)) return { status: 'skipped', registered: skippedResult('condition was false') };
+      const registered = await this.runItem(module, task, host, vars);
+      return { status: statusOf(registered), registered, error: registered.failed ? String(registered.msg ?? 'failed') : undefined };
+    }
+
+    const items = renderValue(task.loop, vars, task.loc);
+    if (!Array.isArray(items)) {
+      throw new TaskError(`${formatLocation(task.loc)}: loop must be a list, got ${typeof items}`);
+    }
+    const loopVar = task.loop_var ?? 'item';
+    const results: RegisteredResult[] = [];
+    for (const [index, item] of items.entries()) {
+      const itemVars = overlay(vars, { [loopVar]: item, ansible_loop: { index: index + 1, index0: index } });
+      if (!this.when(task, itemVars)) {
+        results.push({ ...skippedResult('condition was false'), [loopVar]: item });
+        continue;
+      }
+      const r = await this.runItem(module, task, host, itemVars);
+      results.push({ ...r, [loopVar]: item });
+      if (r.failed) break; // Ansible carries on; for runbooks, stopping at the first failed item is safer
+    }
+    const registered = combineLoop(results);
+    return { status: statusOf(registered), registered, error: registered.failed ? String(registered.msg) : undefined };
+  }
+
+  private when(task: Task, vars: Vars): boolean {
+    if (task.when === undefined) return true;
+    const conds = Array.isArray(task.when) ? task.when : [task.when];
+    return conds.every((c) => truthy(typeof c === 'string' ? evaluate(c, vars, task.loc) : c));
+  }
+
+  private async runItem(module: Module, task: Task, host: string, vars: Vars): Promise<RegisteredResult> {
+    const rendered = stripOmitted(renderValue(task.args, vars, task.loc));
+    const parsed = module.schema.safeParse(rendered);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
+      throw new TaskError(`${formatLocation(task.loc)}: invalid arguments for \`${module.name}\` after templating: ${issues}`);
+    }
+    const ctx = await this.moduleContext(task, host, vars);
+    const checkOnly = ctx.check;
+    if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
+      return skippedResult('skipped in check mode (mark read-only commands with check_mode: false)');
+    }
+
+    const retries = task.until ? (task.retries ?? 3) : 0;
+    const delayMs = (task.delay ?? 5) * 1000;
+    const resultName = task.register ?? 'result';
+    let registered: RegisteredResult = skippedResult('not run');
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (this.run.signal.aborted) throw new TaskError('interrupted');
+      registered = toRegistered(await this.callModule(module, ctx, parsed.data, task));
+      registered = this.applyOverrides(task, overlay(vars, { [resultName]: registered }), registered);
+      if (!task.until) break;
+      const done = truthy(evaluate(task.until, overlay(vars, { [resultName]: registered }), task.loc));
+      registered.attempts = attempt + 1;
+      if (done) break;
+      if (attempt === retries) {
+        registered = { ...registered, failed: true, msg: `gave up after ${attempt + 1} attempts: until \`${task.until}\` still false` };
+        break;
+      }
+      this.run.bus.emit({ type: 'log', host, task: task.name, line: `until not met, retrying in ${delayMs / 1000}s (${attempt + 1}/${retries})` });
+      await sleep(delayMs, this.run.signal);
+    }
+    return registered;
+  }
+
+  private async callModule(module: Module, ctx: ModuleContext, args: unknown, task: Task): Promise<ModuleResult> {
+    if (!task.timeout) return module.run(ctx, args);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TaskError(`timed out after ${task.timeout}s (task timeout)`)), task.timeout! * 1000);
+    });
+    try {
+      return await Promise.race([module.run(ctx, args), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private applyOverrides(task: Task, vars: Vars, r: RegisteredResult): RegisteredResult {
+    const out = { ...r };
+    if (task.changed_when !== undefined) out.changed = condition(task.changed_when, vars, task);
+    if (task.failed_when !== undefined) {
+      out.failed = condition(task.failed_when, vars, task);
+      if (!out.failed && r.failed) out.msg = r.msg ?? 'ok (failed_when is false)';
+      if (out.failed && !r.failed) out.msg = `failed_when \`${String(task.failed_when)}\` is true`;
+    }
+    return out;
+  }
+
+  private async moduleContext(task: Task, host: string, vars: Vars): Promise<ModuleContext> {
+    const run = this.run;
+    const target = task.delegate_to ? String(renderValue(task.delegate_to, vars, task.loc)) : host;
+    const inner = await run.connections.get(target);
+    return {
+      host,
+      vars,
+      transport: new ObservedTransport(inner, run.bus, task.name, host, Boolean(task.no_log)),
+      become: this.becomeFor(task, target),
+      check: task.check_mode === true || (run.options.check && task.check_mode !== false),
+      diff: run.options.diff,
+      runId: run.runId,
+      signal: run.signal,
+      timeoutMs: task.timeout ? task.timeout * 1000 : undefined,
+      log: (line) => run.bus.emit({ type: 'log', host, task: task.name, line: task.no_log ? '<hidden: no_log>' : line }),
+      transportFor: (h) => run.connections.get(h),
+      hostVarsOf: (h) => this.varsFor(h),
+      prompt: (q) => run.prompter.input(q),
+      runDir: run.runDir,
+    };
+  }
+
+  /** task > play > inventory (ansible_become); becoming root when already root is a no-op */
+  private becomeFor(task: Task, host: string): Become | false {
+    const conn = this.run.connections.becomeFor(host);
+    const { play } = this.scope;
+    const want = task.become ?? play.become ?? conn.become ?? false;
+    if (!want) return false;
+    const user = task.become_user ?? play.become_user ?? conn.user ?? 'root';
+    if (user === conn.loginUser) return false;
+    return { user, password: conn.password };
+  }
+}
+
+function statusOf(r: RegisteredResult): TaskStatus {
+  if (r.failed) return 'failed';
+  if (r.skipped) return 'skipped';
+  return r.changed ? 'changed' : 'ok';
+}
+
+function condition(c: string | boolean | string[], vars: Vars, task: Task): boolean {
+  if (typeof c === 'boolean') return c;
+  const list = Array.isArray(c) ? c : [c];
+  // a list means all of them, as in Ansible's docs for failed_when
+  return list.every((e) => truthy(evaluate(e, vars, task.loc)));
+}
+
+function stripOmitted(v: unknown): Record<string, unknown> {
+  const walk = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.filter((e) => e !== OMIT).map(walk);
+    if (x && typeof x === 'object') {
+      return Object.fromEntries(Object.entries(x).filter(([, e]) => e !== OMIT).map(([k, e]) => [k, walk(e)]));
+    }
+    return x;
+  };
+  return (walk(v) ?? {}) as Record<string, unknown>;
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof RunbookError) return err.hint ? `${err.message} (${err.hint})` : err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+

@@ -1,0 +1,123 @@
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { RunEvent } from '../events/types.js';
+import { plainFormat, type PlainOptions } from './plain.js';
+import { recapText } from './recap-text.js';
+
+type HostTask = ListrTaskWrapper<unknown, any, any>;
+interface HostSlot {
+  task?: HostTask;
+  resolve?: () => void;
+  reject?: (e: Error) => void;
+  /** an end that arrived before listr started the host's row */
+  ended?: RunEvent & { type: 'host:end' };
+}
+
+/**
+ * The live view on a terminal: each task is a listr2 tree with one row per host that turns
+ * green, yellow (changed), grey (skipped) or red as hosts finish, with the latest log line
+ * under it. Tasks render one after another through a promise chain, so two trees never draw
+ * at once; `idle()` lets a prompt wait until the screen is quiet.
+ */
+export class TtyReporter {
+  private chain: Promise<void> = Promise.resolve();
+  private slots = new Map<string, HostSlot>();
+  private taskDone?: () => void;
+
+  constructor(private readonly opts: PlainOptions) {}
+
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  readonly listener = (e: RunEvent): void => {
+    switch (e.type) {
+      case 'task:start':
+        this.startTask(e);
+        return;
+      case 'host:end':
+        this.endHost(e);
+        return;
+      case 'log': {
+        const t = this.slots.get(e.host)?.task;
+        if (t) t.output = e.line;
+        return;
+      }
+      case 'task:end':
+        this.taskDone?.();
+        return;
+      case 'run:end':
+        this.print(recapText(e, true));
+        return;
+      case 'host:start':
+      case 'preflight:check':
+      case 'rollback:step':
+      case 'output':
+        return;
+      default: {
+        const line = (plainFormat[e.type] as (e: RunEvent, o: PlainOptions) => string | null)(e, this.opts);
+        if (line !== null) this.print(line);
+      }
+    }
+  };
+
+  private print(text: string): void {
+    this.chain = this.chain.then(() => {
+      process.stdout.write(`${text}\n`);
+    });
+  }
+
+  private startTask(e: RunEvent & { type: 'task:start' }): void {
+    const slots = new Map<string, HostSlot>(e.hosts.map((h) => [h, {}]));
+    this.slots = slots;
+    const allEnded = new Promise<void>((resolve) => (this.taskDone = resolve));
+    const prefix = e.phase === 'task' ? '' : `${e.phase}: `;
+    const list = new Listr(
+      [
+        {
+          title: `${prefix}${e.task}`,
+          task: (_ctx, parent) =>
+            parent.newListr(
+              e.hosts.map((host) => ({
+                title: host,
+                task: (_c: unknown, t: HostTask) =>
+                  new Promise<void>((resolve, reject) => {
+                    const slot = slots.get(host)!;
+                    Object.assign(slot, { task: t, resolve, reject });
+                    if (slot.ended) this.settle(slot, slot.ended);
+                  }),
+              })),
+              { concurrent: true, exitOnError: false },
+            ),
+        },
+      ],
+      { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true }, registerSignalListeners: false },
+    );
+    this.chain = this.chain.then(async () => {
+      await Promise.all([list.run().catch(() => undefined), allEnded]);
+    });
+  }
+
+  private endHost(e: RunEvent & { type: 'host:end' }): void {
+    const slot = this.slots.get(e.host);
+    if (!slot) return;
+    if (slot.task) this.settle(slot, e);
+    else slot.ended = e;
+  }
+
+  private settle(slot: HostSlot, e: RunEvent & { type: 'host:end' }): void {
+    const t = slot.task!;
+    const took = e.durationMs >= 1000 ? `${(e.durationMs / 1000).toFixed(1)}s` : `${e.durationMs}ms`;
+    switch (e.status) {
+      case 'failed':
+        slot.reject!(new Error(`${e.host}: ${e.msg ?? 'failed'}${e.stderr ? ` | ${e.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`));
+        return;
+      case 'skipped':
+        t.skip(`${e.host}: skipped${e.msg ? ` (${e.msg})` : ''}`);
+        slot.resolve!();
+        return;
+      default:
+        t.title = `${e.host}: ${e.status} (${took})${e.status === 'ignored' && e.msg ? `: ${e.msg}` : ''}`;
+        slot.resolve!();
+    }
+  }
+}
