@@ -21,9 +21,13 @@ export function layeredVars(layers: Vars[]): Vars {
   return lazyObject(merged, null);
 }
 
-/** A child scope: `extra` on top of `parent`, without reading (and so rendering) the parent's values. */
+/**
+ * A child scope: `extra` on top of `parent`, without reading (and so rendering) the parent's
+ * values. `extra` is taken as it is (getters stay getters): loop items and built-ins are data,
+ * not templates.
+ */
 export function overlay(parent: Vars, extra: Vars): Vars {
-  return lazyObject(extra, parent);
+  return Object.create(parent, Object.getOwnPropertyDescriptors(extra)) as Vars;
 }
 
 function lazyObject(values: Vars, parent: Vars | null): Vars {

@@ -16,7 +16,8 @@ export class RecordingHost implements Transport {
   readonly log: string[] = [];
   failOn?: RegExp;
   constructor(readonly host: string) {}
-  async exec(command: string): Promise<ExecResult> {
+  async exec(line: string): Promise<ExecResult> {
+    const command = unwrapShell(line);
     this.log.push(command);
     const failed = this.failOn?.test(command) ?? false;
     return { exitCode: failed ? 1 : 0, stdout: failed ? '' : 'ok\n', stderr: failed ? 'boom\n' : '', durationMs: 1 };
@@ -29,6 +30,15 @@ export class RecordingHost implements Transport {
     return new PassThrough();
   }
   async close(): Promise<void> {}
+}
+
+/** the shell module sends `/bin/sh -c '<script>'`; the tests speak of the script */
+function unwrapShell(line: string): string {
+  const m = /^\/bin\/sh -c (.*)$/s.exec(line);
+  if (!m) return line;
+  const arg = m[1]!;
+  if (!arg.startsWith("'")) return arg;
+  return arg.replace(/'"'"'/g, "\u0000").replace(/'/g, '').replace(/\u0000/g, "'");
 }
 
 export function memoryInventory(hosts: string[], vars: Record<string, Vars> = {}): Inventory {
