@@ -1,0 +1,344 @@
+/**
+ * Test access to sandbox clusters: real sshd + etcd hosts in Linux namespaces
+ * on this machine, brought up by test/cluster/up.sh (see its README.md).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readlink, stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { TestFn } from 'ava';
+
+const clusterDir = fileURLToPath(new URL('../cluster/', import.meta.url));
+const upScript = `${clusterDir}up.sh`;
+const downScript = `${clusterDir}down.sh`;
+
+/** Same fixed environment the shell scripts give processes on a host. */
+const HOST_ENV = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  'LANG=C.UTF-8',
+  'HOME=/root',
+  'USER=root',
+  'LOGNAME=root',
+  'SHELL=/bin/bash',
+];
+
+export interface SandboxHost {
+  inventoryName: string;
+  ip: string;
+  netns: string;
+  etcd?: { name: string; peerUrl: string; clientUrl: string; dataDir: string };
+  /** Host name inside the host (same as inventoryName). */
+  hostname?: string;
+  /** PID, as seen from the controller, of the host's init (PID 1 inside it). */
+  initPid?: number;
+  /** Controller-side directory holding the host's private directories (fsRoot + '/var/lib/etcd', ...). */
+  fsRoot?: string;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Resolve with a non-zero code instead of rejecting. */
+  allowFail?: boolean;
+  /** Written to the command's stdin. */
+  input?: string;
+  /** Kill the command after this long (default 60 s). */
+  timeoutMs?: number;
+}
+
+export interface Sandbox {
+  name: string;
+  dir: string;
+  /** CIDR, e.g. "10.250.17.0/24". */
+  subnet: string;
+  tls: boolean;
+  sshOnly: boolean;
+  hosts: SandboxHost[];
+  keyFile: string;
+  knownHosts: string;
+  inventoryYaml: string;
+  inventoryIni: string;
+  user: 'root';
+  sudoUser: string;
+  /** Controller-side copies of the CA and the client certificate (with --tls). */
+  tlsFiles?: { ca: string; cert: string; key: string };
+  /** Client URLs of all members. Empty for ssh-only sandboxes. */
+  endpoints: string[];
+  /** Parsed cluster.json, for anything not mirrored above. */
+  cluster: ClusterJson;
+  host(host: string | SandboxHost): SandboxHost;
+  /**
+   * Runs a shell script on a host as root inside its namespaces WITHOUT ssh
+   * (nsenter into the host init's mount, UTS, network and PID namespaces):
+   * for test setup and for checking files independently of the code under test.
+   */
+  hostExec(host: string | SandboxHost, script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** etcdctl on a host with that host's endpoint and, with TLS, the host's client certificate. Never rejects on a non-zero exit. */
+  etcdctl(host: string | SandboxHost, args: string[]): Promise<ExecResult>;
+  /** OpenSSH client arguments (without the command) for logging in to a host. */
+  sshArgs(host: string | SandboxHost, user?: string): string[];
+  /** Runs a shell script on a host through the real OpenSSH client. */
+  ssh(host: string | SandboxHost, script: string, opts?: ExecOptions & { user?: string }): Promise<ExecResult>;
+  down(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  name: string;
+  hosts?: number;
+  tls?: boolean;
+  quota?: number;
+  sshOnly?: boolean;
+  /** Passed to up.sh as A.B.C; by default derived from the name. */
+  subnet?: string;
+}
+
+/** The shape of test/cluster/.state/NAME/cluster.json (schemaVersion 1). */
+export interface ClusterJson {
+  schemaVersion: 1;
+  name: string;
+  dir: string;
+  subnet: string;
+  gateway: string;
+  bridge: string;
+  sshOnly: boolean;
+  tls: boolean;
+  quota: number | null;
+  user: 'root';
+  sudoUser: string;
+  keyFile: string;
+  publicKeyFile: string;
+  knownHosts: string;
+  inventoryYaml: string;
+  inventoryIni: string;
+  tlsFiles: { ca: string; cert: string; key: string } | null;
+  etcd: {
+    service: string;
+    configFile: string;
+    unitFile: string;
+    logFile: string;
+    dataDir: string;
+    initialCluster: string;
+    initialClusterToken: string;
+    endpoints: string[];
+    hostTlsFiles: { ca: string; cert: string; key: string } | null;
+  } | null;
+  hosts: Array<{
+    inventoryName: string;
+    hostname: string;
+    ip: string;
+    netns: string;
+    veth: string;
+    initPid: number;
+    root: string;
+    etcd: { name: string; peerUrl: string; clientUrl: string; dataDir: string } | null;
+  }>;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function run(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const result = { code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0), stdout, stderr };
+      if (timedOut) {
+        reject(new Error(`${cmd} timed out after ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      } else if (result.code !== 0 && !opts.allowFail) {
+        reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')}... exited with ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      } else {
+        resolve(result);
+      }
+    });
+    child.stdin.on('error', () => {
+      // The command may exit without reading its input.
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new Error('sandbox clusters need root (network namespaces, bind mounts); run the tests as root');
+  }
+}
+
+async function runDown(name: string): Promise<void> {
+  await run('bash', [downScript, '--name', name, '--quiet'], { timeoutMs: 120_000 });
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  requireRoot();
+  const args = [upScript, '--name', opts.name, '--recreate', '--json'];
+  if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
+  if (opts.tls) args.push('--tls');
+  if (opts.quota !== undefined) args.push('--quota', String(opts.quota));
+  if (opts.sshOnly) args.push('--ssh-only');
+  if (opts.subnet) args.push('--subnet', opts.subnet);
+  const res = await run('bash', args, { allowFail: true, timeoutMs: 180_000 });
+  if (res.code !== 0) {
+    throw new Error(`up.sh for sandbox '${opts.name}' failed (exit ${res.code}):\n${res.stderr}${res.stdout}`);
+  }
+  let cluster: ClusterJson;
+  try {
+    cluster = JSON.parse(res.stdout) as ClusterJson;
+  } catch (err) {
+    throw new Error(`up.sh for sandbox '${opts.name}' printed no valid cluster.json: ${String(err)}\n${res.stdout}`);
+  }
+  if (cluster.schemaVersion !== 1 || cluster.name !== opts.name) {
+    throw new Error(`unexpected cluster.json from up.sh for sandbox '${opts.name}'`);
+  }
+  return makeSandbox(cluster);
+}
+
+function makeSandbox(cluster: ClusterJson): Sandbox {
+  let isDown = false;
+  const hosts: Array<Required<Omit<SandboxHost, 'etcd'>> & Pick<SandboxHost, 'etcd'>> = cluster.hosts.map((h) => ({
+    inventoryName: h.inventoryName,
+    ip: h.ip,
+    netns: h.netns,
+    hostname: h.hostname,
+    initPid: h.initPid,
+    fsRoot: h.root,
+    ...(h.etcd ? { etcd: { ...h.etcd } } : {}),
+  }));
+
+  // Objects are looked up again by name, so a host described by the caller
+  // (without initPid) works as well as one taken from sandbox.hosts.
+  const host = (h: string | SandboxHost): (typeof hosts)[number] => {
+    const key = typeof h === 'string' ? h : h.inventoryName;
+    const found = hosts.find((x) => x.inventoryName === key || x.ip === key || x.hostname === key);
+    if (!found) throw new Error(`sandbox '${cluster.name}' has no host '${key}' (hosts: ${hosts.map((x) => x.inventoryName).join(', ')})`);
+    return found;
+  };
+
+  // A recycled PID would make nsenter enter some unrelated process's
+  // namespaces; the host's network namespace file pins the real one.
+  const checkInit = async (h: (typeof hosts)[number]): Promise<void> => {
+    if (isDown) throw new Error(`sandbox '${cluster.name}' is down`);
+    let ok = false;
+    try {
+      const [link, ns] = await Promise.all([readlink(`/proc/${h.initPid}/ns/net`), stat(`/run/netns/${h.netns}`)]);
+      ok = link === `net:[${ns.ino}]`;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new Error(`host ${h.inventoryName} of sandbox '${cluster.name}' is not running (init PID ${h.initPid}, netns ${h.netns})`);
+  };
+
+  const hostExec = async (target: string | SandboxHost, script: string, opts: ExecOptions = {}): Promise<ExecResult> => {
+    const h = host(target);
+    await checkInit(h);
+    return run(
+      'nsenter',
+      ['-t', String(h.initPid), '-m', '-u', '-n', '-p', '--', 'env', '-i', ...HOST_ENV, '/bin/bash', '-c', `cd /root || exit 1\n${script}`],
+      opts,
+    );
+  };
+
+  const etcdctl = async (target: string | SandboxHost, args: string[]): Promise<ExecResult> => {
+    const h = host(target);
+    if (!h.etcd || !cluster.etcd) throw new Error(`sandbox '${cluster.name}' runs no etcd (--ssh-only)`);
+    const flags = [`--endpoints=${h.etcd.clientUrl}`];
+    const t = cluster.etcd.hostTlsFiles;
+    if (t) flags.push(`--cacert=${t.ca}`, `--cert=${t.cert}`, `--key=${t.key}`);
+    const cmd = ['ETCDCTL_API=3', 'etcdctl', ...flags.map(shellQuote), ...args.map(shellQuote)].join(' ');
+    return hostExec(h, cmd, { allowFail: true });
+  };
+
+  const sshArgs = (target: string | SandboxHost, user = 'root'): string[] => {
+    const h = host(target);
+    return [
+      '-i', cluster.keyFile,
+      '-o', 'IdentitiesOnly=yes',
+      '-o', `UserKnownHostsFile=${cluster.knownHosts}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=10',
+      '-o', 'LogLevel=ERROR',
+      '-F', '/dev/null',
+      `${user}@${h.ip}`,
+    ];
+  };
+
+  const ssh = async (target: string | SandboxHost, script: string, opts: ExecOptions & { user?: string } = {}): Promise<ExecResult> => {
+    return run('ssh', [...sshArgs(target, opts.user), script], opts);
+  };
+
+  return {
+    name: cluster.name,
+    dir: cluster.dir,
+    subnet: cluster.subnet,
+    tls: cluster.tls,
+    sshOnly: cluster.sshOnly,
+    hosts,
+    keyFile: cluster.keyFile,
+    knownHosts: cluster.knownHosts,
+    inventoryYaml: cluster.inventoryYaml,
+    inventoryIni: cluster.inventoryIni,
+    user: 'root',
+    sudoUser: cluster.sudoUser,
+    ...(cluster.tlsFiles ? { tlsFiles: { ...cluster.tlsFiles } } : {}),
+    endpoints: cluster.etcd?.endpoints ?? [],
+    cluster,
+    host,
+    hostExec,
+    etcdctl,
+    sshArgs,
+    ssh,
+    async down() {
+      if (isDown) return;
+      await runDown(cluster.name);
+      isDown = true;
+    },
+  };
+}
+
+/**
+ * For ava test files: brings a sandbox up in test.before and always tears it
+ * down in test.after.always, even when tests or the setup fail. Returns a
+ * getter for use inside tests.
+ */
+export function useSandbox<Context>(test: TestFn<Context>, opts: SandboxOptions): () => Sandbox {
+  let sandbox: Sandbox | undefined;
+  let cleaned = false;
+  // after.always does not run when the worker dies (uncaught exception,
+  // process.exit); a synchronous teardown on exit still leaves nothing behind.
+  const onExit = (): void => {
+    if (!cleaned) spawnSync('bash', [downScript, '--name', opts.name, '--quiet'], { stdio: 'ignore', timeout: 60_000 });
+  };
+  test.before(async () => {
+    process.once('exit', onExit);
+    sandbox = await startSandbox(opts);
+  });
+  test.after.always(async () => {
+    if (sandbox) await sandbox.down();
+    else await runDown(opts.name);
+    cleaned = true;
+    process.removeListener('exit', onExit);
+  });
+  return () => {
+    if (!sandbox) throw new Error(`sandbox '${opts.name}' is not up (did test.before fail?)`);
+    return sandbox;
+  };
+}
