@@ -24,9 +24,10 @@ export interface ConnectOptions {
  * through the same pool.
  */
 export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
+  // the implicit localhost has vars too (`all`'s, and a local connection)
+  const varsOf = (host: string) => (inventory.hosts.has(host) || inventory.hasHost?.(host) ? inventory.varsFor(host) : {});
   const specFor = (host: string): ConnectionSpec => {
-    const conn = connectionVars(inventory.hosts.has(host) ? inventory.varsFor(host) : {});
-    if (!inventory.hosts.has(host) && (host === 'localhost' || host === '127.0.0.1')) conn.connection ??= 'local';
+    const conn = connectionVars(varsOf(host));
     return resolveConnectionSpec(host, conn, {
       sshConfigFile: opts.sshConfigFile,
       defaultKnownHosts: opts.knownHosts ? [opts.knownHosts] : undefined,
@@ -55,7 +56,7 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
       failures,
       get: (host) => pool.get(host),
       becomeFor: (host) => {
-        const conn = connectionVars(inventory.hosts.has(host) ? inventory.varsFor(host) : {});
+        const conn = connectionVars(varsOf(host));
         const spec = specFor(host);
         return {
           become: conn.become,

@@ -56,7 +56,7 @@ export class TaskRunner {
     for (const h of inv.hosts.keys()) {
       Object.defineProperty(hostvars, h, { enumerable: true, get: () => this.varsFor(h) });
     }
-    const groupNames = (inv.hosts.get(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
+    const groupNames = (inv.hosts.get(host)?.groups ?? []).filter((g) => g !== 'all');
     return {
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
@@ -85,6 +85,8 @@ export class TaskRunner {
       outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
     }
     if (outcome.status === 'failed' && task.ignore_errors) outcome = { ...outcome, status: 'ignored' };
+    // a check reads; a command that ran is not a change
+    if (phase === 'preflight' && outcome.status === 'changed') outcome = { ...outcome, status: 'ok' };
     this.store(task, host, outcome.registered);
     const durationMs = Date.now() - started;
     const r = outcome.registered;

@@ -9,6 +9,8 @@ export interface PlainOptions {
 
 type Formatter = { [K in RunEventType]: (e: EventOf<K>, o: PlainOptions) => string | null };
 
+const PHASE_LABEL: Record<EventOf<'task:start'>['phase'], string> = { preflight: 'CHECK', task: 'TASK', handler: 'HANDLER', rollback: 'UNDO' };
+
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}s` : `${n}ms`);
 
 /**
@@ -24,7 +26,7 @@ export const plainFormat: Formatter = {
   'preflight:end': (e) => (e.ok ? `preflight passed` : `preflight FAILED: ${e.failures} check(s) failed; nothing was changed`),
   confirm: (e) => (e.answer === 'auto' ? `confirmed by --yes` : `confirmation: ${e.answer}`),
   'batch:start': (e) => (e.batches > 1 ? `\nBATCH ${e.batch}/${e.batches}: ${e.hosts.join(', ')}` : null),
-  'task:start': (e) => `${e.phase === 'task' ? 'TASK' : e.phase.toUpperCase()} [${e.task}]${e.loc ? ` (${e.loc})` : ''}`,
+  'task:start': (e) => `${PHASE_LABEL[e.phase]} [${e.task}]${e.loc ? ` (${e.loc})` : ''}`,
   'host:start': () => null,
   cmd: (e, o) => (o.verbosity >= 1 ? `  ${e.host} $ ${e.command}` : null),
   log: (e) => `  ${e.host} | ${e.line}`,
