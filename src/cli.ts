@@ -2,9 +2,12 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { applyCommand } from './cli/apply-command.js';
+import { backupsCommand } from './cli/backups-command.js';
 import { fail } from './cli/fail.js';
+import { historyCommand } from './cli/history-command.js';
 import { inventoryCommand } from './cli/inventory-command.js';
 import { planCommand } from './cli/plan-command.js';
+import { scheduleCommand } from './cli/schedule-command.js';
 import { validateCommand } from './cli/validate-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,6 +19,9 @@ const program = new Command('runbook')
   .addCommand(applyCommand())
   .addCommand(planCommand())
   .addCommand(validateCommand())
-  .addCommand(inventoryCommand());
+  .addCommand(inventoryCommand())
+  .addCommand(scheduleCommand())
+  .addCommand(historyCommand())
+  .addCommand(backupsCommand());
 
 program.parseAsync(process.argv).catch(fail);

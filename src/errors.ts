@@ -6,6 +6,7 @@
  *   3  preflight failed, nothing changed
  *   4  a host could not be reached or authenticated, nothing changed
  *   5  the run was not confirmed, nothing changed
+ *   75 another run holds the cluster's lock, nothing changed
  *   1  a step failed (and rollback ran)
  *   130 interrupted (Ctrl-C), rollback ran
  */

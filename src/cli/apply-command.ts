@@ -7,11 +7,12 @@ import { EventBus } from '../events/bus.js';
 import { jsonReporter } from '../report/json.js';
 import { plainReporter } from '../report/plain.js';
 import { TtyReporter } from '../report/tty.js';
+import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
 
-export interface ApplyFlags {
+export interface ApplyFlags extends LockFlags {
   inventory: string[];
   limit?: string;
   extraVars?: string[];
@@ -40,6 +41,7 @@ export function applyCommand(): Command {
   addInventoryOptions(cmd);
   addRunOptions(cmd);
   addConnectionOptions(cmd);
+  addLockOptions(cmd);
   cmd.addHelpText(
     'after',
     `
@@ -50,7 +52,8 @@ Examples:
   runbook apply site.yaml -i inv/ --limit 'etcd:!node3' --step
 
 Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
-3 preflight failed, 4 host unreachable / refused, 5 not confirmed, 130 interrupted.`,
+3 preflight failed, 4 host unreachable / refused, 5 not confirmed, 130 interrupted,
+75 another run holds the lock on this inventory and targets (see --lock-wait).`,
   );
   cmd.action(async (playbook: string, flags: ApplyFlags) => {
     const summary = await apply(playbook, flags).catch(fail);
@@ -94,6 +97,11 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     };
     process.on('SIGINT', onSigint);
   }
+  // before any host is contacted: a second run against the same targets waits or is refused
+  const lock = await takeRunLock(inputs, flags, bus, signal).catch((err: unknown) => {
+    if (onSigint) process.off('SIGINT', onSigint);
+    throw err;
+  });
   try {
     const summary = await runPlaybook({
       playbook: inputs.playbook,
@@ -128,6 +136,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     await tty?.idle();
     return summary;
   } finally {
+    await lock?.release();
     if (onSigint) process.off('SIGINT', onSigint);
   }
 }

@@ -13,7 +13,7 @@ export function confirmationText(run: RunContext, scopes: PlayScope[]): string {
     const runner = new TaskRunner(run, scope);
     const vars = runner.varsFor(hosts[0]!);
     const batches = computeBatches(hosts, play.serial);
-    lines.push(`Play "${play.name}" on ${hosts.length} host(s): ${hosts.join(', ')}`);
+    lines.push(`Play "${play.name}" on ${hosts.length} host(s): ${hosts.join(', ')}${hosts.length > 1 ? ` (commands shown as rendered for ${hosts[0]})` : ''}`);
     if (batches.length > 1) lines.push(`  in ${batches.length} batches: ${batches.map((b) => `[${b.join(', ')}]`).join(' ')}`);
     const tasks = play.tasks.filter((t) => selectedByTags(t, play.tags, run.options));
     tasks.forEach((t, i) => {
