@@ -1,8 +1,36 @@
 import type { Module } from './types.js';
+import { assert } from './assert.js';
+import { command } from './command.js';
+import { copy } from './copy.js';
 import { debug } from './debug.js';
+import { distribute } from './distribute.js';
+import { fetch } from './fetch.js';
+import { file } from './file.js';
+import { lineinfile } from './lineinfile.js';
+import { pause } from './pause.js';
+import { setFact } from './set-fact.js';
+import { shell } from './shell.js';
+import { systemd } from './systemd.js';
+import { template } from './template.js';
+import { waitFor } from './wait-for.js';
 
 /** Every module a playbook may name. One file per module; add new ones here. */
-const modules: Module[] = [debug];
+const modules: Module[] = [
+  assert,
+  command,
+  copy,
+  debug,
+  distribute,
+  fetch,
+  file,
+  lineinfile,
+  pause,
+  setFact,
+  shell,
+  systemd,
+  template,
+  waitFor,
+];
 
 const byName = new Map(modules.map((m) => [m.name, m]));
 

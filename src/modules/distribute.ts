@@ -1,0 +1,155 @@
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { sh } from '../transport/shell-quote.js';
+import { parseSha256sum } from './lib/checksum.js';
+import { resolveControllerPath } from './lib/controller-path.js';
+import { controllerSource, hostSource, type DistributeSource } from './lib/distribute-source.js';
+import { execOrThrow } from './lib/exec.js';
+import { FanOut, type FanOutMember } from './lib/fan-out.js';
+import { applyAttrsCommand, attrChanges, describeAttrChanges, describeAttrs } from './lib/file-attrs.js';
+import { finalizeScript, putTemp, removeQuietly } from './lib/install-file.js';
+import { ByteCounter, rateMBps, TransferProgress } from './lib/progress.js';
+import { statRemote, tempPathFor } from './lib/remote-file.js';
+import { groupField, modeField, ownerField, remotePath } from './lib/schema-fields.js';
+import type { Module, ModuleContext, ModuleResult } from './types.js';
+
+const schema = z
+  .object({
+    src: z.string().min(1).optional().describe('file on the controller, relative to the playbook directory'),
+    src_host: z.string().min(1).optional().describe('inventory host to read the file from (with src_path) instead of the controller'),
+    src_path: z.string().min(1).optional().describe('absolute path of the file on src_host'),
+    dest: remotePath('absolute path of the file on every targeted host'),
+    mode: modeField,
+    owner: ownerField,
+    group: groupField,
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex digits' })
+      .optional()
+      .describe('expected sha256 of the source; the copy fails if the source is anything else'),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const fromHost = a.src_host !== undefined || a.src_path !== undefined;
+    if ((a.src !== undefined) === fromHost) ctx.addIssue({ code: 'custom', message: 'give src, or src_host with src_path' });
+    if (fromHost && (a.src_host === undefined || a.src_path === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'src_host and src_path go together' });
+    }
+    if (a.src_path !== undefined && !a.src_path.startsWith('/')) {
+      ctx.addIssue({ code: 'custom', path: ['src_path'], message: 'must be an absolute path on src_host' });
+    }
+  });
+
+export type DistributeArgs = z.infer<typeof schema>;
+
+export interface DistributeData {
+  dest: string;
+  src: string;
+  checksum?: string;
+  size?: number;
+  /** transfer time and rate as this host saw them */
+  seconds?: number;
+  mb_per_s?: number;
+  [key: string]: unknown;
+}
+
+type DistributeResult = ModuleResult & { data: DistributeData };
+
+/** shared by every host of a run: targets of one task stream one read of the source */
+const fanOut = new FanOut();
+
+/**
+ * Copy one (large) file to many hosts: streamed without a temp file on the controller, written
+ * to a temp name on each target, verified with sha256sum there, then renamed into place.
+ */
+export const distribute = {
+  name: 'distribute',
+  summary: 'stream one file to many hosts at once, sha256-verified on each',
+  schema,
+  readOnly: false,
+  describe(a) {
+    const from = a.src ?? `${a.src_host}:${a.src_path}`;
+    return `distribute ${from} -> ${a.dest}${describeAttrs(a)}${a.sha256 ? ` (sha256 ${a.sha256.slice(0, 12)}…)` : ''}`;
+  },
+  async run(ctx, a): Promise<DistributeResult> {
+    const source =
+      a.src !== undefined ? controllerSource(ctx, resolveControllerPath(ctx.vars, a.src, 'files')) : hostSource(ctx, a.src_host!, a.src_path!);
+    // join before the first round trip, so every host of the batch lands in the same group; the
+    // dest is not part of the key: the bytes are the same wherever each host puts them
+    const member = fanOut.join(`${ctx.runId}\0${source.id}`, () => source.open());
+    try {
+      return await distributeTo(ctx, a, source, member);
+    } finally {
+      member.leave();
+    }
+  },
+} satisfies Module<DistributeArgs>;
+
+async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: DistributeSource, member: FanOutMember): Promise<DistributeResult> {
+  /** what the source must hash to: given by the task, or computed when a same-size dest made us ask */
+  let expected = a.sha256?.toLowerCase();
+  const data: DistributeData = { dest: a.dest, src: source.label };
+  const [size, st] = await Promise.all([source.size(), statRemote(ctx, a.dest)]);
+  data.size = size;
+  if (st.exists && st.type !== 'file') return { changed: false, failed: true, msg: `${a.dest} exists and is a ${st.type}`, data };
+
+  // only a dest of the same size can already be the file: then (and only then) compare checksums
+  if (st.exists && st.size === size) {
+    const [want, have] = await Promise.all([expected ?? source.sha256(), remoteSha256(ctx, a.dest)]);
+    expected = want;
+    if (want === have) {
+      member.leave();
+      data.checksum = want;
+      const attrs = attrChanges(st, a);
+      if (attrs.length === 0) return { changed: false, msg: 'already up to date', data };
+      if (!ctx.check) await execOrThrow(ctx, applyAttrsCommand(a.dest, a), `set attributes of ${a.dest}`);
+      return { changed: true, msg: `attributes changed: ${describeAttrChanges(attrs)}`, data };
+    }
+  }
+  if (ctx.check) {
+    member.leave();
+    return { changed: true, msg: `would copy ${size} bytes from ${source.label}`, data };
+  }
+
+  const { stream, digest } = member.take();
+  const progress = new TransferProgress(size, ctx.log, `${source.label} -> ${a.dest}`);
+  const counter = new ByteCounter((n) => progress.update(n));
+  const abort = () => stream.destroy(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted'));
+  ctx.signal.addEventListener('abort', abort, { once: true });
+  const tmp = tempPathFor(a.dest);
+  const started = performance.now();
+  // a put that fails must also end the pipeline, or this target would hold the shared source
+  const put = putTemp(ctx, counter, tmp).catch((err: unknown) => {
+    counter.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  });
+  // both settle before going on, so a failed put has removed its temp file by the time we report
+  const [putDone, piped] = await Promise.allSettled([put, pipeline(stream, counter)]);
+  ctx.signal.removeEventListener('abort', abort);
+  // a broken source is the cause when both failed; the put only saw its stdin end early
+  if (piped.status === 'rejected') {
+    await removeQuietly(ctx, tmp);
+    throw piped.reason;
+  }
+  if (putDone.status === 'rejected') throw putDone.reason;
+  const ms = performance.now() - started;
+  const read = await digest;
+  if (read.size !== size || (expected !== undefined && read.sha256 !== expected)) {
+    await removeQuietly(ctx, tmp);
+    const why =
+      read.size !== size ? `${read.size} bytes were read, ${size} expected (did it change?)` : `its sha256 is ${read.sha256}, expected ${expected}`;
+    return { changed: false, failed: true, msg: `source ${source.label} is not the expected file: ${why}`, data };
+  }
+  // the host checks its copy against what the controller read, then renames it into place
+  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256: read.sha256, current: st, want: a }), `install ${a.dest}`);
+  progress.finish(read.size);
+  data.checksum = read.sha256;
+  data.seconds = Math.round(ms) / 1000;
+  data.mb_per_s = Math.round(rateMBps(read.size, ms) * 10) / 10;
+  return { changed: true, msg: `copied ${read.size} bytes (${data.mb_per_s} MB/s)`, data };
+}
+
+async function remoteSha256(ctx: ModuleContext, path: string): Promise<string | undefined> {
+  const r = await execOrThrow(ctx, sh`sha256sum < ${path}`, `sha256sum ${path}`);
+  return parseSha256sum(r.stdout);
+}
