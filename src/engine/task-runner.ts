@@ -108,10 +108,11 @@ export class TaskRunner {
 
   /** register + facts are visible to later tasks on this host */
   private store(task: Task, host: string, registered: RegisteredResult): void {
-    if (!task.register) return;
-    const facts = this.run.facts.get(host) ?? {};
-    facts[task.register] = registered;
-    this.run.facts.set(host, facts);
+    if (task.register) this.addFacts(host, { [task.register]: registered });
+  }
+
+  addFacts(host: string, facts: Vars): void {
+    this.run.facts.set(host, { ...(this.run.facts.get(host) ?? {}), ...facts });
   }
 
   private async runGuarded(task: Task, host: string, scopeVars: Vars): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
@@ -170,7 +171,10 @@ export class TaskRunner {
     let registered: RegisteredResult = skippedResult('not run');
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (this.run.signal.aborted) throw new TaskError('interrupted');
-      registered = toRegistered(await this.callModule(module, ctx, parsed.data, task));
+      const result = await this.callModule(module, ctx, parsed.data, task);
+      // facts belong to the host the task is for, also when it was delegated (Ansible's default)
+      if (result.facts && !ctx.check) this.addFacts(host, result.facts);
+      registered = toRegistered(result);
       registered = this.applyOverrides(task, overlay(vars, { [resultName]: registered }), registered);
       if (!task.until) break;
       const done = truthy(evaluate(task.until, overlay(vars, { [resultName]: registered }), task.loc));

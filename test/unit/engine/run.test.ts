@@ -140,3 +140,14 @@ test('every run writes events.jsonl and summary.json with secrets redacted', asy
   const saved = JSON.parse(readFileSync(join(summary.runDir, 'summary.json'), 'utf8'));
   t.is(saved.status, 'ok');
 });
+
+test('set_fact with run_once is visible on every host of the batch; module facts persist', async (t) => {
+  const pb = play([
+    { ...shellTask('pick', 'x'), module: 'set_fact', args: { chosen: '{{ inventory_hostname }}' }, run_once: true },
+    shellTask('use', 'echo {{ chosen }} on {{ inventory_hostname }}'),
+  ]);
+  const { hosts, summary } = await runOn(pb, ['a', 'b']);
+  t.is(summary.exitCode, 0);
+  t.deepEqual(hosts.get('a')!.log, ['echo a on a']);
+  t.deepEqual(hosts.get('b')!.log, ['echo a on b']);
+});
