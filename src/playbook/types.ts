@@ -19,6 +19,8 @@ export interface Task {
   delegate_to?: string;
   loop?: unknown;
   loop_var?: string;
+  /** `loop_control.label`: what to show for each item instead of the whole item (templated) */
+  loop_label?: string;
   changed_when?: string | boolean | string[];
   failed_when?: string | boolean | string[];
   ignore_errors?: boolean;
@@ -37,14 +39,17 @@ export interface Task {
   check_mode?: boolean;
   vars?: Vars;
   loc: SourceLocation;
-  /** locations of each argument value, for template errors */
+  /** locations of each argument value, for template errors (nested values dotted: `env.FOO`) */
   argLocs: Record<string, SourceLocation>;
+  /** where each task key's value was written (`when`, `when.1`, `vars.x`, `loop`), for validate */
+  fieldLocs?: Record<string, SourceLocation>;
 }
 
 export interface Play {
   name: string;
   hosts: string;
   vars: Vars;
+  /** as written; a relative path is relative to the playbook's directory */
   vars_files: string[];
   serial?: Serial;
   max_fail_percentage?: number;
@@ -60,6 +65,8 @@ export interface Play {
   rollback: Task[];
   tags: string[];
   loc: SourceLocation;
+  /** where each play key's value was written (`hosts`, `vars.x`, `vars_files.0`), for validate */
+  fieldLocs?: Record<string, SourceLocation>;
 }
 
 export interface Playbook {

@@ -3,26 +3,16 @@
  * that names the template's location, never an empty string.
  *
  * THIS FILE IS THE PUBLIC API of src/template; the implementation lives beside it.
+ *
+ *   render('{{ etcd_name | quote }}', vars, loc)        -> "etcd1"
+ *   renderValue('{{ retries }}', {retries: 3})           -> 3 (native value)
+ *   evaluate('result.rc == 0', vars, loc)                -> true
+ *   evaluateCondition(['x is defined', 'x > 1'], vars)   -> false when x is undefined
+ *   referencedNames('{{ a.b | default(c) }}')            -> ['a', 'c']
  */
-import type { SourceLocation } from '../errors.js';
-
-export type Vars = Record<string, unknown>;
-
-/** Render a template string: `render('{{ etcd_name | quote }}', vars)`. Throws ConfigError (with loc) on undefined names or syntax errors. */
-export declare function render(template: string, vars: Vars, loc?: SourceLocation): string;
-
-/**
- * Render every string inside a value (objects, arrays) and keep non-strings as they are.
- * A string that is exactly one `{{ expr }}` yields the expression's native value
- * (number, list, object), as Ansible does: `retries: "{{ n }}"` gives a number.
- */
-export declare function renderValue<T = unknown>(value: T, vars: Vars, loc?: SourceLocation): unknown;
-
-/** Evaluate a bare Jinja expression, as in `when:` / `until:` / `failed_when:` (`result.rc == 0 and x is defined`). */
-export declare function evaluate(expr: string, vars: Vars, loc?: SourceLocation): unknown;
-
-/** true when the string contains `{{` or `{%` */
-export declare function isTemplate(value: unknown): boolean;
-
-/** Top-level variable names a template or expression reads (for validate): `{{ a.b | default(c) }}` -> ['a', 'c'] */
-export declare function referencedNames(templateOrExpr: string, opts?: { expression?: boolean }): string[];
+export type { Vars } from './render.js';
+export { render, renderValue, evaluate, evaluateCondition, isTemplate } from './render.js';
+export { referencedNames, templateReferences, checkTemplate, type TemplateReference } from './references.js';
+export { TemplateError } from './template-error.js';
+export { truthy } from './truthy.js';
+export { OMIT, filterNames, testNames } from './environment.js';

@@ -1,0 +1,53 @@
+import test from 'ava';
+import { evaluate, evaluateCondition, TemplateError, truthy } from '../../../src/template/index.js';
+
+const result = { rc: 0, stdout: 'etcd 3.5.12', stdout_lines: ['a', 'b'], changed: true, failed: false };
+
+test('bare expressions as in when/until/failed_when', (t) => {
+  t.is(evaluate('result.rc == 0', { result }), true);
+  t.is(evaluate("'3.5' in result.stdout and result.stdout_lines | length == 2", { result }), true);
+  t.is(evaluate('result is changed and result is not failed', { result }), true);
+  t.is(evaluate('x is defined', {}), false);
+  t.is(evaluate('result.rc', { result }), 0);
+  t.deepEqual(evaluate('result.stdout_lines', { result }), ['a', 'b']);
+});
+
+test('literals of both spellings', (t) => {
+  t.is(evaluate('true', {}), true);
+  t.is(evaluate('False', {}), false);
+  t.is(evaluate('None', {}), null);
+});
+
+test('booleans pass through; a {{ }} condition is rendered', (t) => {
+  t.is(evaluate(true as unknown as string, {}), true);
+  t.is(evaluate('{{ n > 1 }}', { n: 2 }), true);
+});
+
+test('a trailing newline (YAML folded scalars) is fine', (t) => {
+  t.is(evaluate('n == 1\n', { n: 1 }), true);
+  t.is(evaluate('n == 1\n  and m == 2\n', { n: 1, m: 2 }), true);
+});
+
+test('undefined names and syntax errors are located TemplateErrors', (t) => {
+  const loc = { file: 'p.yaml', line: 9, col: 13 };
+  const err = t.throws(() => evaluate('reslt.rc == 0', { result }, loc), { instanceOf: TemplateError });
+  t.deepEqual(err!.loc, loc);
+  t.is(err!.problems[0]!.hint, 'did you mean `result`?');
+  t.throws(() => evaluate('result.rc ==', { result }, loc), { instanceOf: TemplateError, message: /syntax error/ });
+  t.throws(() => evaluate('  ', {}, loc), { instanceOf: TemplateError, message: /empty condition/ });
+});
+
+test('a condition list is ANDed and stops at the first false item', (t) => {
+  t.true(evaluateCondition(['result.rc == 0', 'result is changed'], { result }));
+  t.false(evaluateCondition(['result.rc == 1', 'result is changed'], { result }));
+  // the second item would fail on an undefined name; it is never evaluated
+  t.false(evaluateCondition(['x is defined', 'x > 1'], {}));
+  t.true(evaluateCondition(true, {}));
+  t.false(evaluateCondition([true, false], {}));
+  t.false(evaluateCondition('[]', {}));
+});
+
+test('truthiness: Python rules plus Ansible false strings', (t) => {
+  for (const v of [false, 0, '', 'false', 'No', 'off', '0', [], {}, null, undefined]) t.false(truthy(v), String(JSON.stringify(v)));
+  for (const v of [true, 1, 'yes', 'x', [0], { a: 1 }, -1]) t.true(truthy(v), String(JSON.stringify(v)));
+});
