@@ -1,3 +1,4 @@
+import type { Task } from '../playbook/types.js';
 import type { RunContext } from './context.js';
 import { mapLimit } from './limit.js';
 import type { PlayExecution } from './play-runner.js';
@@ -41,7 +42,7 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
     for (const group of groups.filter((g) => g[0]!.scope === exec.scope)) {
       const undoes = group[0]!.task.name;
       for (const [i, step] of group[0]!.task.rollback.entries()) {
-        await phase(run, `undo "${undoes}": ${step.name}`, i, group.map((e) => e.host), async (host) => {
+        await phase(run, `undo "${undoes}": ${step.name}`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
           record(run, note(host), host, undoes, step.name, o.status, o.error, o.durationMs);
           return o.status === 'failed' ? host : undefined;
@@ -50,7 +51,7 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
     }
     const touched = [...exec.touched];
     for (const [i, step] of exec.scope.play.rollback.entries()) {
-      await phase(run, `play rollback: ${step.name}`, i, touched, async (host) => {
+      await phase(run, `play rollback: ${step.name}`, i, targetsOf(step, touched), async (host) => {
         const o = await runner.runOnHost(step, host, 'rollback', i);
         record(run, note(host), host, `play "${exec.scope.play.name}"`, step.name, o.status, o.error, o.durationMs);
         return o.status === 'failed' ? host : undefined;
@@ -72,6 +73,11 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
   }
   run.bus.emit({ type: 'rollback:end', ok: report.ok, hosts: report.hosts });
   return report;
+}
+
+/** a run_once rollback step (wait for the cluster, say) runs on the first host only */
+function targetsOf(step: Task, hosts: string[]): string[] {
+  return step.run_once ? hosts.slice(0, 1) : hosts;
 }
 
 /** one rollback step on its hosts, framed by task events so every reporter shows it like a task */

@@ -4,16 +4,12 @@ import type { Vars } from '../inventory/types.js';
 import { getModule } from '../modules/registry.js';
 import type { Module, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/types.js';
-import { evaluate, renderValue } from '../template/index.js';
+import { OMIT, evaluate, evaluateCondition, renderValue, truthy } from '../template/index.js';
 import type { Become } from '../transport/types.js';
 import type { PlayScope, RunContext } from './context.js';
 import { layeredVars, overlay } from './host-vars.js';
 import { ObservedTransport } from './observed-transport.js';
 import { combineLoop, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
-import { truthy } from './truthy.js';
-
-/** Ansible's `omit`: an argument whose value is this placeholder is left out. */
-export const OMIT = '__omit_place_holder__runbook';
 
 export interface TaskOutcome {
   host: string;
@@ -147,9 +143,7 @@ export class TaskRunner {
   }
 
   private when(task: Task, vars: Vars): boolean {
-    if (task.when === undefined) return true;
-    const conds = Array.isArray(task.when) ? task.when : [task.when];
-    return conds.every((c) => truthy(typeof c === 'string' ? evaluate(c, vars, task.loc) : c));
+    return task.when === undefined || evaluateCondition(task.when, vars, task.loc);
   }
 
   private async runItem(module: Module, task: Task, host: string, vars: Vars): Promise<RegisteredResult> {
@@ -205,9 +199,9 @@ export class TaskRunner {
 
   private applyOverrides(task: Task, vars: Vars, r: RegisteredResult): RegisteredResult {
     const out = { ...r };
-    if (task.changed_when !== undefined) out.changed = condition(task.changed_when, vars, task);
+    if (task.changed_when !== undefined) out.changed = evaluateCondition(task.changed_when, vars, task.loc);
     if (task.failed_when !== undefined) {
-      out.failed = condition(task.failed_when, vars, task);
+      out.failed = evaluateCondition(task.failed_when, vars, task.loc);
       if (!out.failed && r.failed) out.msg = r.msg ?? 'ok (failed_when is false)';
       if (out.failed && !r.failed) out.msg = `failed_when \`${String(task.failed_when)}\` is true`;
     }
@@ -252,13 +246,6 @@ function statusOf(r: RegisteredResult): TaskStatus {
   if (r.failed) return 'failed';
   if (r.skipped) return 'skipped';
   return r.changed ? 'changed' : 'ok';
-}
-
-function condition(c: string | boolean | string[], vars: Vars, task: Task): boolean {
-  if (typeof c === 'boolean') return c;
-  const list = Array.isArray(c) ? c : [c];
-  // a list means all of them, as in Ansible's docs for failed_when
-  return list.every((e) => truthy(evaluate(e, vars, task.loc)));
 }
 
 function stripOmitted(v: unknown): Record<string, unknown> {

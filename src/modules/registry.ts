@@ -1,5 +1,7 @@
+import { etcdModules } from '../etcd/modules.js';
 import type { Module } from './types.js';
 import { assert } from './assert.js';
+import { backupPrune } from './backup-prune.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
@@ -15,8 +17,9 @@ import { template } from './template.js';
 import { waitFor } from './wait-for.js';
 
 /** Every module a playbook may name. One file per module; add new ones here. */
-const modules: Module[] = [
+const generic: Module[] = [
   assert,
+  backupPrune,
   command,
   copy,
   debug,
@@ -32,7 +35,8 @@ const modules: Module[] = [
   waitFor,
 ];
 
-const byName = new Map(modules.map((m) => [m.name, m]));
+// the etcd set lives with the etcd client code it needs
+const byName = new Map([...generic, ...etcdModules].map((m) => [m.name, m]));
 
 export function getModule(name: string): Module | undefined {
   return byName.get(name);
@@ -42,7 +46,7 @@ export function moduleNames(): string[] {
   return [...byName.keys()].sort();
 }
 
-/** for other module sets (etcd) to add themselves without this file knowing them */
+/** add modules at run time (tests, extensions); the shipped ones are all listed above */
 export function registerModules(extra: Module[]): void {
   for (const m of extra) byName.set(m.name, m);
 }

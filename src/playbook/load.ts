@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { registerAllModules } from './all-modules.js';
 import { BUILTIN_VARIABLES } from './builtins.js';
 import { EXPECTS, IDENTIFIER, NOT_SUPPORTED } from './keywords.js';
 import { resolveModuleCall } from './module-args.js';
@@ -262,7 +261,6 @@ export function inReadingOrder<T extends ConfigProblem>(problems: T[]): T[] {
 
 /** Parse and check playbook text (throws ConfigError with every problem). */
 export function parsePlaybook(text: string, file: string): Playbook {
-  registerAllModules();
   const { source, problems } = parseYaml(text, file);
   if (!source || problems.length) throw new ConfigError(problems);
   const loader = new PlaybookLoader(source);

@@ -5,12 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playbookJsonSchemaText } from './json-schema.js';
-import { registerAllModules } from './all-modules.js';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema/playbook.schema.json', import.meta.url));
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  registerAllModules();
   writeFileSync(SCHEMA_FILE, playbookJsonSchemaText());
   process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
 }

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { RemoteBackupStore } from '../schedule/backup-store.js';
+import { executePrune, planPrune } from '../schedule/prune.js';
+import { describePolicy, policyProblems, type RetentionPolicy } from '../schedule/retention.js';
+import type { Module } from './types.js';
+
+const count = (what: string) => z.number().int().nonnegative().optional().describe(what);
+
+const schema = z
+  .object({
+    dir: z.string().min(1).describe('backup directory on the host the task runs on (delegate_to the backup host)'),
+    cluster: z.string().min(1).optional().describe('only this cluster\'s backups (etcd-<cluster>-...); default: every cluster in the directory, each decided on its own'),
+    keep_last: z.number().int().positive().optional().describe('keep the newest N backups'),
+    keep_within: z.string().min(1).optional().describe('keep everything newer than this, e.g. 1h, 2d'),
+    hourly: count('keep the newest backup of each of the last N hours'),
+    daily: count('keep the newest backup of each of the last N days'),
+    weekly: count('keep the newest backup of each of the last N ISO weeks'),
+    monthly: count('keep the newest backup of each of the last N months'),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    for (const message of policyProblems(policyOf(a))) ctx.addIssue({ code: 'custom', message });
+  });
+
+export type BackupPruneArgs = z.infer<typeof schema>;
+
+function policyOf(a: BackupPruneArgs): RetentionPolicy {
+  const { keep_last, keep_within, hourly, daily, weekly, monthly } = a;
+  return Object.fromEntries(Object.entries({ keep_last, keep_within, hourly, daily, weekly, monthly }).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Retention for the snapshots the backup playbook writes: only files named
+ * etcd-<cluster>-<time>-rev<N>.db (and their .sha256) are considered, anything else in the
+ * directory is left alone, and the newest backup of each cluster is never deleted.
+ */
+export const backupPrune = {
+  name: 'backup_prune',
+  summary: 'delete old etcd snapshots by a retention policy (keep_last, hourly/daily/weekly/monthly); the newest always stays',
+  schema,
+  readOnly: false,
+  describe: (a) => `prune ${a.dir}${a.cluster ? ` (cluster ${a.cluster})` : ''}: ${describePolicy(policyOf(a))}`,
+  async run(ctx, a) {
+    const store = new RemoteBackupStore(ctx.transport, a.dir, ctx.become);
+    const plan = await planPrune(store, policyOf(a), new Date());
+    const mine = (b: { cluster: string }) => a.cluster === undefined || b.cluster === a.cluster;
+    const remove = plan.remove.filter(mine);
+    const kept = plan.decisions.filter((d) => d.keep && mine(d.backup)).map((d) => d.backup.name);
+    if (ctx.check || remove.length === 0) {
+      return {
+        changed: remove.length > 0,
+        msg: remove.length ? `would delete ${remove.length} backup(s): ${remove.map((b) => b.name).join(', ')}` : `nothing to delete; ${kept.length} kept`,
+        data: { deleted: [], would_delete: remove.map((b) => b.name), kept },
+      };
+    }
+    const deleted = await executePrune(store, { ...plan, remove });
+    return { changed: true, msg: `deleted ${remove.length} old backup(s) from ${store.where}; ${kept.length} kept`, data: { deleted, kept } };
+  },
+} satisfies Module<BackupPruneArgs>;
