@@ -26,11 +26,32 @@ export function sh(strings: TemplateStringsArray, ...values: unknown[]): string 
   return out;
 }
 
-/** Wrap a command so that it runs with privileges: `sudo -n -u USER -- sh -c CMD`. */
+/**
+ * Wrap a command so that it runs with privileges: `sudo -n -u USER -- sh -c CMD`.
+ * The transports send a become password through commandEnvelope (command-envelope.ts), which
+ * feeds it only when sudo actually asks; this plain form is for building command text.
+ */
 export function withBecome(command: string, become: { user?: string; password?: string } | false | undefined): string {
   if (!become) return command;
   const user = become.user ?? 'root';
   // -S reads the password from stdin (we send it first); -n fails fast instead of prompting.
   const flags = become.password !== undefined ? '-S -p ""' : '-n';
   return `sudo ${flags} -H -u ${quote(user)} -- /bin/sh -c ${quote(command)}`;
+}
+
+/**
+ * Prefix a command with `export K=V;` lines. sshd accepts only the env requests its AcceptEnv
+ * allows, and sudo resets the environment, so the values travel in the command line, quoted.
+ *
+ *   withEnv('etcdctl get x', { ETCDCTL_API: '3' }) -> "export ETCDCTL_API=3; etcdctl get x"
+ */
+export function withEnv(command: string, env: Record<string, string> | undefined): string {
+  if (!env) return command;
+  const names = Object.keys(env);
+  if (names.length === 0) return command;
+  for (const name of names) {
+    // a name is spliced in unquoted, so it must be a plain identifier
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(name)}`);
+  }
+  return names.map((n) => `export ${n}=${quote(env[n]!)}; `).join('') + command;
 }

@@ -22,7 +22,10 @@ export interface ExecOptions {
 }
 
 export interface ExecResult {
-  /** the command's exit code; 255 with `signal` set when it was killed */
+  /**
+   * the command's exit code; 255 with `signal` set when it was killed;
+   * 124 (as coreutils `timeout`) with `timedOut` when timeoutMs stopped it
+   */
   exitCode: number;
   signal?: string;
   stdout: string;
@@ -74,11 +77,35 @@ export interface ConnectionSpec {
   /** known_hosts files to verify against; first one is where --accept-new-host-keys writes */
   knownHostsFiles: string[];
   acceptNewHostKeys: boolean;
-  /** ssh-agent socket, default $SSH_AUTH_SOCK */
+  /** ssh-agent socket (resolveConnectionSpec sets $SSH_AUTH_SOCK); unset: no agent */
   agent?: string;
   /** jump host, `user@host:port`, resolved to a spec of its own */
   proxyJump?: ConnectionSpec;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
+  /** keepalives that may go unanswered before the connection counts as lost; default 3 */
+  keepaliveCountMax?: number;
+  /** sessions the server allows on one connection (sshd MaxSessions, default 10); one is kept for stopping timed-out commands */
+  maxSessions?: number;
+  /** disable Nagle on the TCP socket; default true (off costs ~40 ms per command) */
+  tcpNoDelay?: boolean;
+  /** default privilege escalation for this host; a command's own `become` overrides it */
   become?: Become;
+  /** the login user's sudo password, for any command that asks for become without one */
+  becomePassword?: string;
+}
+
+/**
+ * Questions a connection may have to ask the operator while it authenticates. The CLI wires
+ * them to a TTY prompt; without them encrypted keys are skipped and no password is tried.
+ */
+export interface ConnectHooks {
+  /** passphrase of an encrypted private key file; undefined skips that key */
+  passphrase?(file: string): Promise<string | undefined> | string | undefined;
+  /** login password for `user@address`, asked only when the server offers password auth */
+  password?(target: string): Promise<string | undefined> | string | undefined;
+  /** an unknown host key was accepted (acceptNewHostKeys) and written to `file` */
+  hostKeyAdded?(host: string, file: string, fingerprint: string): void;
+  /** protocol-level diagnostics, for `-vvv` */
+  debug?(line: string): void;
 }

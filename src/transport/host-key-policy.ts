@@ -1,0 +1,168 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { HostKeyError } from '../errors.js';
+import {
+  checkHostKey,
+  fingerprint,
+  formatKnownHostsLine,
+  keyTypeOf,
+  knownHostsName,
+  knownKeyTypes,
+  type KnownHostEntry,
+  parseKnownHosts,
+} from './known-hosts.js';
+import { quote } from './shell-quote.js';
+import type { ConnectHooks, ConnectionSpec } from './types.js';
+
+/**
+ * The host key policy, as OpenSSH's `StrictHostKeyChecking accept-new` at its most permissive:
+ * a known key passes, an unknown host is refused unless acceptNewHostKeys (then recorded),
+ * and a changed or revoked key is always refused.
+ *
+ *   const policy = await loadHostKeyPolicy(spec, hooks);
+ *   client.connect({ hostVerifier: policy.verify, algorithms: { serverHostKey: policy.preferredAlgorithms } });
+ *   // after a failed handshake: policy.rejection is the HostKeyError to throw
+ */
+export interface HostKeyPolicy {
+  /** ssh2 hostVerifier (with hostHash unset, so it receives the raw key) */
+  verify(key: Buffer): boolean;
+  /** host key algorithms, those the host is known by first, so the server presents a key we can check */
+  preferredAlgorithms: string[];
+  /** why the last key was refused */
+  rejection?: HostKeyError;
+}
+
+// ssh2's defaults, in its order; an RSA key is presented under any of the three rsa names
+const ALGORITHMS_BY_KEY_TYPE: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+const DEFAULT_ALGORITHMS = Object.values(ALGORITHMS_BY_KEY_TYPE).flat();
+
+export async function loadHostKeyPolicy(spec: ConnectionSpec, hooks: ConnectHooks = {}): Promise<HostKeyPolicy> {
+  const entries = await readKnownHostsFiles(spec.knownHostsFiles);
+  const name = knownHostsName(spec.address, spec.port);
+  const known = knownKeyTypes(entries, name).flatMap((t) => ALGORITHMS_BY_KEY_TYPE[t] ?? []);
+  const policy: HostKeyPolicy = {
+    preferredAlgorithms: [...new Set([...known, ...DEFAULT_ALGORITHMS])],
+    verify(key: Buffer): boolean {
+      const rejection = judgeHostKey(spec, entries, key);
+      if (rejection === 'add') {
+        const file = spec.knownHostsFiles[0];
+        if (!file) {
+          policy.rejection = unknownHostError(spec, key);
+          return false;
+        }
+        appendKnownHost(file, name, key);
+        // later connections in this run (another host behind the same address) see it too
+        entries.push(...parseKnownHosts(formatKnownHostsLine(name, key), file));
+        hooks.hostKeyAdded?.(spec.name, file, fingerprint(key));
+        return true;
+      }
+      policy.rejection = rejection;
+      return rejection === undefined;
+    },
+  };
+  return policy;
+}
+
+/** undefined: trusted; 'add': unknown and acceptable; otherwise the error that refuses it. */
+export function judgeHostKey(
+  spec: ConnectionSpec,
+  entries: readonly KnownHostEntry[],
+  key: Buffer,
+): HostKeyError | 'add' | undefined {
+  const name = knownHostsName(spec.address, spec.port);
+  const check = checkHostKey(entries, name, key);
+  switch (check.status) {
+    case 'ok':
+      return undefined;
+    case 'unknown':
+      return spec.acceptNewHostKeys ? 'add' : unknownHostError(spec, key);
+    case 'revoked':
+      return new HostKeyError(
+        spec.name,
+        `the host key of ${name} (${keyTypeOf(key)} ${fingerprint(key)}) is revoked ` +
+          `(@revoked at ${check.entry.file}:${check.entry.line}); refusing to connect`,
+        undefined,
+        fingerprint(key),
+        'the host presents a key its operators have withdrawn: find out why before connecting',
+      );
+    case 'changed':
+      return changedKeyError(spec, name, check.entries, key);
+    case 'other-type':
+      return otherTypeError(spec, name, check.entries, key);
+  }
+}
+
+function unknownHostError(spec: ConnectionSpec, key: Buffer): HostKeyError {
+  const name = knownHostsName(spec.address, spec.port);
+  const files = spec.knownHostsFiles.join(', ') || '(no known_hosts file configured)';
+  const scan = spec.port === 22 ? `ssh-keyscan ${spec.address}` : `ssh-keyscan -p ${spec.port} ${spec.address}`;
+  return new HostKeyError(
+    spec.name,
+    `host key of ${name} is not known (${keyTypeOf(key)} ${fingerprint(key)}; looked in ${files})`,
+    undefined,
+    fingerprint(key),
+    `check the fingerprint with the host's owner, then add it (${scan} >> ${spec.knownHostsFiles[0] ?? '~/.ssh/known_hosts'}) ` +
+      `or run once with --accept-new-host-keys`,
+  );
+}
+
+function changedKeyError(spec: ConnectionSpec, name: string, old: KnownHostEntry[], key: Buffer): HostKeyError {
+  const first = old[0]!;
+  const expected = old.map((e) => `${fingerprint(e.key)} (${e.file}:${e.line})`).join(', ');
+  const removal = [...new Set(old.map((e) => e.file))]
+    .map((f) => `ssh-keygen -R ${quote(name)} -f ${quote(f)}`)
+    .join(' && ');
+  return new HostKeyError(
+    spec.name,
+    `HOST KEY CHANGED for ${name}: it presented ${keyTypeOf(key)} ${fingerprint(key)}, ` +
+      `but ${first.file}:${first.line} expects ${expected}. ` +
+      `Someone may be intercepting the connection, or the host was reinstalled; refusing to connect`,
+    fingerprint(first.key),
+    fingerprint(key),
+    `if the new key is legitimate, remove the old entry (${removal}) and connect again`,
+  );
+}
+
+function otherTypeError(spec: ConnectionSpec, name: string, old: KnownHostEntry[], key: Buffer): HostKeyError {
+  const known = old.map((e) => `${e.keyType} ${fingerprint(e.key)} (${e.file}:${e.line})`).join(', ');
+  const removal = [...new Set(old.map((e) => e.file))]
+    .map((f) => `ssh-keygen -R ${quote(name)} -f ${quote(f)}`)
+    .join(' && ');
+  return new HostKeyError(
+    spec.name,
+    `host ${name} presented a ${keyTypeOf(key)} key (${fingerprint(key)}) but is known only by ${known}; ` +
+      `the server no longer offers the recorded key type, refusing to connect`,
+    fingerprint(old[0]!.key),
+    fingerprint(key),
+    `if the host's keys were replaced on purpose, remove the old entries (${removal}) and connect again`,
+  );
+}
+
+async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {
+  const all: KnownHostEntry[] = [];
+  for (const file of files) {
+    try {
+      all.push(...parseKnownHosts(await readFile(file, 'utf8'), file));
+    } catch (err) {
+      // a missing file is an empty one (as for OpenSSH); anything else is worth an error
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return all;
+}
+
+/** Append synchronously: hosts connected in parallel each write a whole line, never interleaved. */
+function appendKnownHost(file: string, name: string, key: Buffer): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // a hand-edited file may lack its final newline; the entry must not join that line
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  appendFileSync(file, sep + formatKnownHostsLine(name, key), { mode: 0o600 });
+}

@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { globMatch } from './known-hosts.js';
+
+/**
+ * The subset of ~/.ssh/config (ssh_config(5)) that decides how to reach a host. Like OpenSSH,
+ * blocks are read top to bottom and the first value of each keyword wins; IdentityFile and
+ * UserKnownHostsFile values accumulate across blocks.
+ *
+ *   const cfg = parseSshConfig(text, '~/.ssh/config');
+ *   lookupSshConfig(cfg, 'db1')  -> { hostName: '10.0.0.5', user: 'ops', identityFiles: ['~/.ssh/ops'], ... }
+ */
+export interface SshConfig {
+  file: string;
+  blocks: SshConfigBlock[];
+  /** what was read but not applied (Match, Include, unknown keywords worth mentioning) */
+  notes: string[];
+}
+
+export interface SshConfigBlock {
+  /** `Host` patterns; undefined for the lines before the first Host, which apply to every host */
+  patterns?: string[];
+  line: number;
+  options: { keyword: string; args: string[]; line: number }[];
+}
+
+/** Values for one host, still raw: `~` and `%` tokens are expanded by `expandTokens`. */
+export interface SshHostConfig {
+  hostName?: string;
+  user?: string;
+  port?: number;
+  identityFiles: string[];
+  identitiesOnly?: boolean;
+  proxyJump?: string;
+  userKnownHostsFiles: string[];
+  strictHostKeyChecking?: string;
+  connectTimeoutSec?: number;
+  serverAliveIntervalSec?: number;
+  serverAliveCountMax?: number;
+}
+
+const APPLIED = new Set([
+  'hostname',
+  'user',
+  'port',
+  'identityfile',
+  'identitiesonly',
+  'proxyjump',
+  'userknownhostsfile',
+  'stricthostkeychecking',
+  'connecttimeout',
+  'serveraliveinterval',
+  'serveralivecountmax',
+]);
+
+// keywords that change how a connection is made; silently ignoring them would surprise
+const NOTED = new Set(['proxycommand', 'hostkeyalias', 'certificatefile', 'localforward', 'remoteforward', 'controlmaster', 'controlpath']);
+
+export function parseSshConfig(text: string, file: string): SshConfig {
+  const config: SshConfig = { file, blocks: [{ line: 0, options: [] }], notes: [] };
+  let current = config.blocks[0]!;
+  let inMatch = false;
+  text.split('\n').forEach((raw, i) => {
+    const lineNo = i + 1;
+    const words = splitWords(raw.trim());
+    if (words.length === 0 || words[0]!.startsWith('#')) return;
+    const keyword = words[0]!.toLowerCase();
+    const args = words.slice(1);
+    if (keyword === 'host') {
+      inMatch = false;
+      current = { patterns: args, line: lineNo, options: [] };
+      config.blocks.push(current);
+    } else if (keyword === 'match') {
+      inMatch = true;
+      config.notes.push(`${file}:${lineNo}: Match blocks are not supported; its settings are ignored`);
+    } else if (inMatch) {
+      // settings under an ignored Match must not leak into the preceding Host block
+    } else if (keyword === 'include') {
+      config.notes.push(`${file}:${lineNo}: Include is not supported; ${args.join(' ')} was not read`);
+    } else if (APPLIED.has(keyword)) {
+      current.options.push({ keyword, args, line: lineNo });
+    } else if (NOTED.has(keyword)) {
+      config.notes.push(`${file}:${lineNo}: ${words[0]} is not supported and was ignored`);
+    }
+  });
+  return config;
+}
+
+/** Read an ssh config file; a missing file is an empty config. */
+export function loadSshConfig(file: string): SshConfig {
+  try {
+    return parseSshConfig(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, blocks: [], notes: [] };
+    throw err;
+  }
+}
+
+/** Collect the settings that apply to `host` (the name given to ssh, before HostName). */
+export function lookupSshConfig(config: SshConfig, host: string): SshHostConfig {
+  const out: SshHostConfig = { identityFiles: [], userKnownHostsFiles: [] };
+  const seen = new Set<string>();
+  for (const block of config.blocks) {
+    if (block.patterns && !hostPatternsMatch(block.patterns, host)) continue;
+    for (const { keyword, args } of block.options) {
+      const value = args[0];
+      if (value === undefined) continue;
+      if (keyword === 'identityfile') {
+        out.identityFiles.push(value);
+        continue;
+      }
+      if (seen.has(keyword)) continue;
+      seen.add(keyword);
+      switch (keyword) {
+        case 'hostname':
+          out.hostName = value;
+          break;
+        case 'user':
+          out.user = value;
+          break;
+        case 'port':
+          out.port = positiveInt(value);
+          break;
+        case 'identitiesonly':
+          out.identitiesOnly = value.toLowerCase() === 'yes';
+          break;
+        case 'proxyjump':
+          // `none` disables a ProxyJump a later, broader block would set
+          out.proxyJump = value.toLowerCase() === 'none' ? undefined : value;
+          break;
+        case 'userknownhostsfile':
+          out.userKnownHostsFiles = args.filter((a) => a.toLowerCase() !== 'none');
+          break;
+        case 'stricthostkeychecking':
+          out.strictHostKeyChecking = value.toLowerCase();
+          break;
+        case 'connecttimeout':
+          out.connectTimeoutSec = positiveInt(value);
+          break;
+        case 'serveraliveinterval':
+          out.serverAliveIntervalSec = positiveInt(value);
+          break;
+        case 'serveralivecountmax':
+          out.serverAliveCountMax = positiveInt(value);
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A `Host` line applies when a pattern matches and no negated (`!pat`) pattern does. */
+export function hostPatternsMatch(patterns: readonly string[], host: string): boolean {
+  let matched = false;
+  for (const p of patterns) {
+    if (p.startsWith('!')) {
+      if (globMatch(p.slice(1), host)) return false;
+    } else if (globMatch(p, host)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+export interface TokenContext {
+  /** the target's address after HostName (%h) */
+  hostName: string;
+  /** the name given to ssh (%n) */
+  alias: string;
+  /** remote user (%r) */
+  user: string;
+  port: number;
+}
+
+/** Expand a leading `~` and the `%h %n %r %u %p %d %%` tokens of ssh_config(5) in a path. */
+export function expandTokens(value: string, ctx: TokenContext): string {
+  const home = homedir();
+  const expanded = value.replace(/%(.)/g, (whole, t: string) => {
+    switch (t) {
+      case 'h':
+        return ctx.hostName;
+      case 'n':
+        return ctx.alias;
+      case 'r':
+        return ctx.user;
+      case 'u':
+        return localUser();
+      case 'p':
+        return String(ctx.port);
+      case 'd':
+        return home;
+      case '%':
+        return '%';
+      default:
+        return whole;
+    }
+  });
+  if (expanded === '~') return home;
+  return expanded.startsWith('~/') ? home + expanded.slice(1) : expanded;
+}
+
+export function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'root';
+  }
+}
+
+/** Words of a config line: `Key value`, `Key=value`, `Key = value`, and "double quoted" arguments. */
+function splitWords(line: string): string[] {
+  const m = /^([^\s=]+)(?:\s*=\s*|\s+)?(.*)$/.exec(line);
+  if (!m || m[1] === undefined) return [];
+  const words = [m[1]];
+  const re = /"([^"]*)"|(\S+)/g;
+  let w: RegExpExecArray | null;
+  while ((w = re.exec(m[2] ?? ''))) words.push(w[1] ?? w[2]!);
+  return words;
+}
+
+function positiveInt(value: string): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
