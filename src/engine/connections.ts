@@ -40,18 +40,18 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
   return async (hosts: string[], bus: EventBus): Promise<ConnectedHosts> => {
     const pool = new ConnectionPool(specFor, opts.hooks);
     const failures = new Map<string, Error>();
-    await Promise.all(
-      hosts.map(async (host) => {
-        const started = Date.now();
-        try {
-          await pool.get(host);
-          bus.emit({ type: 'host:connect', host, ok: true, durationMs: Date.now() - started });
-        } catch (err) {
-          failures.set(host, err as Error);
-          bus.emit({ type: 'host:connect', host, ok: false, durationMs: Date.now() - started, error: (err as Error).message });
-        }
-      }),
-    );
+    const started = Date.now();
+    // handshakes cost CPU on the controller: as many at once as tasks run at once, at least 20
+    const results = await pool.connectAll(hosts, { concurrency: Math.max(20, opts.forks) });
+    for (const [host, result] of results) {
+      const durationMs = Date.now() - started;
+      if (result instanceof Error) {
+        failures.set(host, result);
+        bus.emit({ type: 'host:connect', host, ok: false, durationMs, error: result.message });
+      } else {
+        bus.emit({ type: 'host:connect', host, ok: true, durationMs });
+      }
+    }
     return {
       failures,
       get: (host) => pool.get(host),

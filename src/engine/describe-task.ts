@@ -1,7 +1,7 @@
 import type { Vars } from '../inventory/types.js';
 import { getModule } from '../modules/registry.js';
 import type { Task } from '../playbook/types.js';
-import { renderValue } from '../template/index.js';
+import { isTemplate, render, renderValue } from '../template/index.js';
 
 /**
  * The one line `plan` and the confirmation show for a task, e.g. `systemctl stop etcd`.
@@ -24,5 +24,15 @@ export function describeTask(task: Task, vars?: Vars): string {
     return parsed.success ? module.describe(parsed.data) : `${task.module} ${JSON.stringify(task.args)}`;
   } catch {
     return `${task.module} ${JSON.stringify(task.args)}`;
+  }
+}
+
+/** A task's name as people read it: `Keep the last {{ keep_last }} backups` shows the number. */
+export function displayName(task: Task, vars: Vars): string {
+  if (!isTemplate(task.name)) return task.name;
+  try {
+    return render(task.name, vars, task.loc);
+  } catch {
+    return task.name;
   }
 }

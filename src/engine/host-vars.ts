@@ -2,12 +2,24 @@ import { ConfigError } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
 import { isTemplate, renderValue } from '../template/index.js';
 
-/** true when a value holds a template anywhere inside it */
+/** true when a value holds a template anywhere inside it (plain data only: no getters run) */
 export function containsTemplate(v: unknown): boolean {
   if (typeof v === 'string') return isTemplate(v);
   if (Array.isArray(v)) return v.some(containsTemplate);
-  if (v && typeof v === 'object') return Object.values(v).some(containsTemplate);
+  if (isPlainObject(v)) return Object.values(v).some(containsTemplate);
   return false;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** One layer of variables; `literal` layers are data that is never templated (results, facts). */
+export interface VarLayer {
+  vars: Vars;
+  literal?: boolean;
 }
 
 /**
@@ -15,10 +27,25 @@ export function containsTemplate(v: unknown): boolean {
  * rendered lazily on first read (Ansible's behaviour: `peer: "https://{{ ansible_host }}:2380"`
  * works whichever layer defines `ansible_host`, and an undefined name in a variable nobody uses
  * is not an error). A variable that refers to itself is reported instead of recursing forever.
+ * Values from literal layers (registered output, facts) are never rendered: a command's output
+ * that happens to contain `{{` is data, as Ansible's "unsafe" marking makes it.
  */
-export function layeredVars(layers: Vars[]): Vars {
-  const merged: Vars = Object.assign({}, ...layers);
-  return lazyObject(merged, null);
+export function layeredVars(layers: Array<Vars | VarLayer>): Vars {
+  const merged: Vars = {};
+  const literal = new Set<string>();
+  for (const layer of layers) {
+    const { vars, literal: isLiteral } = isLayer(layer) ? layer : { vars: layer, literal: false };
+    for (const [k, v] of Object.entries(vars)) {
+      merged[k] = v;
+      if (isLiteral) literal.add(k);
+      else literal.delete(k);
+    }
+  }
+  return lazyObject(merged, null, literal);
+}
+
+function isLayer(l: Vars | VarLayer): l is VarLayer {
+  return Object.keys(l).every((k) => k === 'vars' || k === 'literal') && 'vars' in l && typeof l.vars === 'object';
 }
 
 /**
@@ -30,11 +57,11 @@ export function overlay(parent: Vars, extra: Vars): Vars {
   return Object.create(parent, Object.getOwnPropertyDescriptors(extra)) as Vars;
 }
 
-function lazyObject(values: Vars, parent: Vars | null): Vars {
+function lazyObject(values: Vars, parent: Vars | null, literal: ReadonlySet<string> = new Set()): Vars {
   const out: Vars = Object.create(parent);
   const resolving = new Set<string>();
   for (const [key, value] of Object.entries(values)) {
-    if (!containsTemplate(value)) {
+    if (literal.has(key) || !containsTemplate(value)) {
       Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       continue;
     }

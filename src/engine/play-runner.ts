@@ -4,6 +4,7 @@ import type { Task } from '../playbook/types.js';
 import type { PlayScope, RunContext } from './context.js';
 import { getModule } from '../modules/registry.js';
 import { computeBatches } from './batches.js';
+import { displayName } from './describe-task.js';
 import { mapLimit } from './limit.js';
 import { selectedByTags } from './task-filter.js';
 import { TaskRunner, type TaskOutcome } from './task-runner.js';
@@ -116,7 +117,8 @@ export class PlayRunner {
     const { bus, options } = this.run;
     const seq = this.seq.next();
     const targets = task.run_once ? hosts.slice(0, 1) : hosts;
-    bus.emit({ type: 'task:start', phase, task: task.name, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
+    const title = targets[0] ? displayName(task, this.runner.varsFor(targets[0], task)) : task.name;
+    bus.emit({ type: 'task:start', phase, task: title, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
     const outcomes = await mapLimit(targets, options.forks, async (host) => {
       exec.touched.add(host);
       const o = await this.runner.runOnHost(task, host, phase, index);

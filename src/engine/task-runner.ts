@@ -11,6 +11,14 @@ import { layeredVars, overlay } from './host-vars.js';
 import { ObservedTransport } from './observed-transport.js';
 import { combineLoop, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
 
+/**
+ * `hostvars`: one lazily built scope per inventory host. A class, not a plain object, so that
+ * scanning variables for templates does not walk into every host's variables.
+ */
+class HostVars {
+  [host: string]: unknown;
+}
+
 export interface TaskOutcome {
   host: string;
   status: TaskStatus;
@@ -35,20 +43,22 @@ export class TaskRunner {
   /** The variables a task sees on a host, lowest precedence first (docs/playbooks.md). */
   varsFor(host: string, task?: Task): Vars {
     const { play } = this.scope;
-    const base = layeredVars([
+    // built-ins go in as the top layer (nobody may redefine run_id), and inside the same lazy
+    // object, so that a play var like "{{ data_dir }}.pre-restore-{{ run_id }}" can see them
+    return layeredVars([
       this.run.inventory.varsFor(host),
       play.vars,
       this.scope.varsFilesVars,
       task?.vars ?? {},
-      this.run.facts.get(host) ?? {},
+      { vars: this.run.facts.get(host) ?? {}, literal: true },
       this.run.extraVars,
+      { vars: this.builtins(host), literal: true },
     ]);
-    return overlay(base, this.builtins(host));
   }
 
   private builtins(host: string): Vars {
     const inv = this.run.inventory;
-    const hostvars: Vars = {};
+    const hostvars = new HostVars();
     for (const h of inv.hosts.keys()) {
       Object.defineProperty(hostvars, h, { enumerable: true, get: () => this.varsFor(h) });
     }

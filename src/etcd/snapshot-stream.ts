@@ -70,13 +70,6 @@ export class SnapshotStreamDecoder extends Transform {
   }
 }
 
-/** `etcd-snapshot-etcd1-20240718T113445Z-r970112.db`: sorts by time, tells the revision */
-export function snapshotFileName(member: string, at: Date, revision: number): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const safe = member.replace(/[^A-Za-z0-9_.-]/g, '_') || 'member';
-  return `etcd-snapshot-${safe}-${stamp}-r${revision}.db`;
-}
-
 /** FILE.sha256 in `sha256sum` format, so `sha256sum -c FILE.sha256` works beside the file */
 export function sha256SidecarText(sha256: string, fileName: string): string {
   return `${sha256}  ${fileName}\n`;

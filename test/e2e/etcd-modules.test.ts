@@ -224,7 +224,7 @@ for (const { label, h } of flavours) {
       const toController = await h().run('etcd_snapshot_save', 'node1', { dest_dir: local, dest_host: 'localhost' });
       ok(t, toController, 'save to controller');
       const file = String(toController.facts!.etcd_snapshot_path);
-      t.regex(path.basename(file), /^etcd-snapshot-etcd1-\d{8}T\d{6}Z-r\d+\.db$/);
+      t.regex(path.basename(file), /^etcd-etcd-\d{8}T\d{6}Z-rev\d+\.db$/);
       const sum = await run('sha256sum', ['-c', `${path.basename(file)}.sha256`], { cwd: local });
       t.regex(sum.stdout, /: OK/);
       t.is((await readFile(`${file}.sha256`, 'utf8')).split(' ')[0], String(toController.facts!.etcd_snapshot_sha256));

@@ -7,7 +7,8 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '../client.js';
 import { listMembers, memberStatus } from '../cluster-info.js';
 import { transportOf } from '../context.js';
 import { controllerSink, hostSink, type SnapshotSink } from '../snapshot-sink.js';
-import { sha256SidecarText, snapshotFileName, SnapshotStreamDecoder } from '../snapshot-stream.js';
+import { backupName } from '../../schedule/backup-name.js';
+import { sha256SidecarText, SnapshotStreamDecoder } from '../snapshot-stream.js';
 import { failed, humanBytes, onThisMember } from './common.js';
 
 const CONTROLLER = 'localhost';
@@ -19,7 +20,12 @@ const schema = z
       .string()
       .min(1)
       .optional()
-      .describe('directory for a file named etcd-snapshot-MEMBER-TIME-rREVISION.db (instead of dest)'),
+      .describe('directory for a file named etcd-CLUSTER-TIME-revREVISION.db (instead of dest): the name retention (backup_prune) recognises'),
+    cluster: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional()
+      .describe('cluster name in the dest_dir file name (default: etcd_cluster_name, else etcd)'),
     dest_host: z
       .string()
       .min(1)
@@ -45,7 +51,7 @@ export const etcdSnapshotSave: Module<EtcdSnapshotSaveArgs> = {
   summary: 'stream a snapshot of this member to a file on a host or the controller, with FILE.sha256',
   schema,
   readOnly: false,
-  describe: (a) => `etcd snapshot save ${a.dest_host ?? 'this host'}:${a.dest ?? `${a.dest_dir}/etcd-snapshot-*.db`}`,
+  describe: (a) => `etcd snapshot save ${a.dest_host ?? 'this host'}:${a.dest ?? `${a.dest_dir}/etcd-${a.cluster ?? '*'}-*.db`}`,
   factNames: () => FACTS,
   run: (ctx, args) =>
     onThisMember(ctx, async (conn): Promise<ModuleResult> => {
@@ -93,7 +99,8 @@ export const etcdSnapshotSave: Module<EtcdSnapshotSaveArgs> = {
 
       // 3.4 sends no revision with the stream: the status read just before is the closest
       const revision = decoder.revision ?? status.revision;
-      const file = a.dest ?? path.posix.join(dir, snapshotFileName(memberName, new Date(started), revision));
+      const cluster = a.cluster ?? clusterNameOf(ctx.vars);
+      const file = a.dest ?? path.posix.join(dir, backupName(cluster, new Date(started), revision));
       const sha256 = decoder.sha256!;
       try {
         await sink.commit(file, sha256SidecarText(sha256, path.posix.basename(file)));
@@ -116,3 +123,8 @@ export const etcdSnapshotSave: Module<EtcdSnapshotSaveArgs> = {
       };
     }),
 };
+
+function clusterNameOf(vars: Record<string, unknown>): string {
+  const v = vars.etcd_cluster_name;
+  return typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v) ? v : 'etcd';
+}
