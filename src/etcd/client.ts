@@ -10,7 +10,8 @@
  *   const conn = await etcdConnectionVia(transport, config, becomeForReads, 'https://10.0.0.1:2379');
  *   await conn.client.maintenance.status(callOptions(5000));
  */
-import { Etcd3, type IOptions } from 'etcd3';
+// etcd3 pulls in gRPC and protobuf (~0.2 s to load): loaded when a run first talks to etcd
+import type { Etcd3, IOptions } from 'etcd3';
 import type { Become, Transport } from '../transport/types.js';
 import type { EtcdHostConfig } from './host-config.js';
 import { parseEndpoint } from './host-config.js';
@@ -75,6 +76,7 @@ export async function connectEtcd(opts: ConnectOptions): Promise<EtcdConnection>
     grpcOptions['grpc.ssl_target_name_override'] = ep.host;
     grpcOptions['grpc.default_authority'] = ep.host;
   }
+  const { Etcd3 } = await import('etcd3');
   const client = new Etcd3({
     hosts: `${ep.tls ? 'https' : 'http'}://127.0.0.1:${fwd.port}`,
     credentials: ep.tls ? opts.tls : undefined,

@@ -2,7 +2,7 @@
  * Read-only views of a member and the cluster through one connection: member list, status,
  * health. Shared by etcd_status, etcd_members, etcd_health and etcd_wait_healthy.
  */
-import { EtcdPermissionDeniedError, type IAlarmMember } from 'etcd3';
+import type { IAlarmMember } from 'etcd3';
 import { callOptions, type EtcdConnection } from './client.js';
 import { memberIdFromDecimal } from './member-id.js';
 
@@ -31,7 +31,7 @@ export async function listMembers(
   const linearizable = opts.linearizable ?? true;
   if (linearizable) {
     await conn.client.kv.range({ key: Buffer.from('health'), serializable: false, count_only: true }, callOptions(timeoutMs)).catch((e: unknown) => {
-      if (!(e instanceof EtcdPermissionDeniedError)) throw e;
+      if (!(isPermissionDenied(e))) throw e;
     });
   }
   const r = await conn.client.cluster.memberList({ linearizable }, callOptions(timeoutMs));
@@ -140,7 +140,7 @@ export async function checkLinearizableRead(conn: EtcdConnection, timeoutMs: num
   try {
     await conn.client.kv.range({ key: Buffer.from('health'), serializable: false }, callOptions(timeoutMs));
   } catch (e) {
-    if (!(e instanceof EtcdPermissionDeniedError)) {
+    if (!(isPermissionDenied(e))) {
       return { url: conn.url, healthy: false, tookMs: Date.now() - start, error: (e as Error).message };
     }
   }
@@ -160,4 +160,9 @@ export async function listMembersForReport(
   } catch {
     return { ...(await listMembers(conn, timeoutMs, { linearizable: false })), linearizable: false };
   }
+}
+
+/** etcd3's EtcdPermissionDeniedError, recognised without loading etcd3 at start-up */
+function isPermissionDenied(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === 'EtcdPermissionDeniedError';
 }

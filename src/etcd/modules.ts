@@ -21,6 +21,10 @@ import { etcdSnapshotStatus } from './modules/etcd-snapshot-status.js';
 import { etcdStatus } from './modules/etcd-status.js';
 import { etcdVersion } from './modules/etcd-version.js';
 import { etcdWaitHealthy } from './modules/etcd-wait-healthy.js';
+import { etcdConfig } from './modules/etcd-config.js';
+import { etcdDelete } from './modules/etcd-delete.js';
+import { etcdQuorumCheck } from './modules/etcd-quorum-check.js';
+import { etcdRunningConfig } from './modules/etcd-running-config.js';
 
 export const etcdModules: Module[] = [
   etcdStatus,
@@ -40,6 +44,10 @@ export const etcdModules: Module[] = [
   etcdDefrag,
   etcdAlarm,
   etcdMoveLeader,
+  etcdConfig,
+  etcdRunningConfig,
+  etcdQuorumCheck,
+  etcdDelete,
 ];
 
 export { closeEtcdClients } from './client.js';
