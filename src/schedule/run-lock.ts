@@ -14,8 +14,10 @@ import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import { connectionVars } from '../inventory/connection-vars.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
+import { render } from '../template/index.js';
 import { EtcdLockBackend } from './etcd-lock.js';
 import { FileLockBackend } from './file-lock.js';
 import { acquireLock, currentHolder, describeHolder, type HeldLock, type LockBackend } from './lock.js';
@@ -62,6 +64,22 @@ function nonNegativeInt(v: string): number {
   return n;
 }
 
+/** where the plays' hosts really are (address:port), so the lock names the cluster, not the file */
+function targetAddresses(inputs: { playbook: Playbook; inventory: Inventory; extraVars?: Record<string, unknown> }, targets: readonly string[]): string[] {
+  const { inventory } = inputs;
+  const patterns = inputs.playbook.plays.map((p, i) => {
+    try {
+      return render(p.hosts, { ...p.vars, ...(inputs.extraVars ?? {}) });
+    } catch {
+      return targets[i]!;
+    }
+  });
+  return [...new Set(patterns.flatMap((t) => safeSelect(inventory, t)))].map((h) => {
+    const c = connectionVars(inventory.varsFor(h));
+    return `${c.address ?? h}:${c.port ?? 22}`;
+  });
+}
+
 /** The tick was already run by another scheduler sharing the etcd lock: nothing to do, not a failure. */
 export class TickAlreadyRunError extends RunbookError {
   readonly exitCode = 0;
@@ -78,7 +96,7 @@ export class LockUnavailableError extends RunbookError {
  * as soon as the run has one.
  */
 export async function takeRunLock(
-  inputs: { playbook: Playbook; inventory: Inventory },
+  inputs: { playbook: Playbook; inventory: Inventory; extraVars?: Record<string, unknown> },
   flags: RunLockFlags,
   bus: EventBus,
   signal?: AbortSignal,
@@ -86,7 +104,7 @@ export async function takeRunLock(
   const kind = flags.lock ?? 'file';
   if (kind === 'none' || flags.check) return undefined;
   const targets = inputs.playbook.plays.map((p) => p.hosts);
-  const name = runLockName(flags.inventory, targets);
+  const name = runLockName(flags.inventory, targets, targetAddresses(inputs, targets));
   const warn = (message: string) => bus.emit({ type: 'warning', message });
   const backend: LockBackend =
     kind === 'etcd'

@@ -118,3 +118,12 @@ test('lock names: inventory base names and play targets, the same on every machi
   t.is(long.length, 96);
   t.not(long, runLockName(['prod.yaml'], [`${'x'.repeat(199)}y`]));
 });
+
+test('two clusters whose inventories share a file name get different locks; the same cluster gets the same one', (t) => {
+  const a = runLockName(['/x/inventory.yaml'], ['etcd'], ['10.0.0.1:22', '10.0.0.2:22']);
+  const sameCluster = runLockName(['/elsewhere/inventory.yaml'], ['etcd'], ['10.0.0.2:22', '10.0.0.1:22']);
+  const other = runLockName(['/y/inventory.yaml'], ['etcd'], ['10.0.1.1:22', '10.0.1.2:22']);
+  t.is(a, sameCluster);
+  t.not(a, other);
+  t.regex(a, /^inventory--etcd@[0-9a-f]{8}$/);
+});
