@@ -1,9 +1,11 @@
 import { computeBatches } from './batches.js';
 import type { PlayScope, RunContext } from './context.js';
-import { describeTask } from './describe-task.js';
+import { describeTask, displayName } from './describe-task.js';
 import { selectedByTags } from './task-filter.js';
 import { TaskRunner } from './task-runner.js';
-import { render } from '../template/index.js';
+import type { Vars } from '../inventory/types.js';
+import type { Task } from '../playbook/types.js';
+import { evaluateCondition, render } from '../template/index.js';
 
 /** What the operator agrees to: hosts, batches, every task with its command, and each play's warning. */
 export function confirmationText(run: RunContext, scopes: PlayScope[]): string {
@@ -17,8 +19,14 @@ export function confirmationText(run: RunContext, scopes: PlayScope[]): string {
     if (batches.length > 1) lines.push(`  in ${batches.length} batches: ${batches.map((b) => `[${b.join(', ')}]`).join(' ')}`);
     const tasks = play.tasks.filter((t) => selectedByTags(t, play.tags, run.options));
     tasks.forEach((t, i) => {
+      const n = `  ${String(i + 1).padStart(2)}.`;
+      const name = displayName(t, vars);
+      if (skippedFor(t, vars)) {
+        lines.push(`${n} ${name}: skipped (when: ${[t.when].flat().join(' and ')})`);
+        return;
+      }
       const rb = t.rollback.length ? `  (undo: ${t.rollback.map((r) => r.name).join('; ')})` : '';
-      lines.push(`  ${String(i + 1).padStart(2)}. ${t.name}: ${describeTask(t, vars)}${rb}`);
+      lines.push(`${n} ${name}: ${oneLine(describeTask(t, vars))}${rb}`);
     });
     if (play.confirm) {
       let msg = play.confirm;
@@ -33,4 +41,20 @@ export function confirmationText(run: RunContext, scopes: PlayScope[]): string {
   }
   lines.push('Proceed?');
   return lines.join('\n');
+}
+
+/** a `when` that is already false for the first host (a feature turned off by a variable) */
+function skippedFor(task: Task, vars: Vars): boolean {
+  if (task.when === undefined) return false;
+  try {
+    return !evaluateCondition(task.when, vars, task.loc);
+  } catch {
+    return false; // needs a value only known at run time
+  }
+}
+
+/** a multi-line script on one line, cut to what fits a terminal */
+function oneLine(text: string, max = 160): string {
+  const flat = text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
