@@ -130,7 +130,7 @@ function findExecStart(lines: readonly string[]): ExecStart | undefined {
 function flagPattern(option: string): RegExp {
   const name = option.replace(/-/g, '\\-');
   // `--name=v`, `-name=v`, `--name v`, `"--name=v"`; not `--name-longer`
-  return new RegExp(`(^|\\s|=)(-{1,2}${name})(=|\\s+)("[^"]*"|'[^']*'|[^\\s"'\\\\]+)`, 'g');
+  return new RegExp(`(^|\\s|=|")(-{1,2}${name})(=|\\s+)("[^"]*"|'[^']*'|[^\\s"'\\\\]+)`, 'g');
 }
 
 function unquoteWord(w: string): string {

@@ -3,7 +3,7 @@ import type { Module } from '../../modules/types.js';
 import { callOptions, DEFAULT_CALL_TIMEOUT_MS } from '../client.js';
 import { timeoutMs } from '../context.js';
 import { prefixRangeEnd } from '../key-range.js';
-import { failed, onThisMember, timeoutField } from './common.js';
+import { onThisMember, timeoutField } from './common.js';
 
 const schema = z
   .object({
@@ -11,7 +11,8 @@ const schema = z
     prefix: z.boolean().default(false).describe('every key that starts with key'),
     timeout: timeoutField,
   })
-  .strict();
+  .strict()
+  .refine((a) => !a.prefix || a.key.length >= 2, { message: 'refusing a prefix this short: it would delete (nearly) every key of the cluster' });
 
 export type EtcdDeleteArgs = z.infer<typeof schema>;
 
@@ -29,7 +30,6 @@ export const etcdDelete: Module<EtcdDeleteArgs> = {
   run: (ctx, args) =>
     onThisMember(ctx, async (conn) => {
       const a = schema.parse(args);
-      if (a.prefix && a.key.length < 2) return failed(`refusing to delete the prefix ${JSON.stringify(a.key)}: it is (nearly) the whole keyspace`);
       const key = Buffer.from(a.key);
       const range = { key, range_end: a.prefix ? prefixRangeEnd(key) : undefined };
       const ms = timeoutMs(ctx, a.timeout, DEFAULT_CALL_TIMEOUT_MS);

@@ -1,0 +1,280 @@
+/**
+ * playbooks/replace-member.yaml against real 3-member etcd 3.4 clusters, plain (`rmember`) and
+ * with client certificates (`rmembertls`), through the real CLI. Every result is checked on the
+ * hosts with etcdctl and the shell, not with the code under test.
+ *
+ * The broken member is made the way the seeds describe it: its data wiped and etcd started again
+ * with initial-cluster-state=new. With only itself in initial-cluster it forms a one-member cluster
+ * of its own (its peers log "request cluster ID mismatch"); with the full list it cannot join.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import type { RunEvent } from '../../src/events/types.js';
+import { keysUnder, putKeys } from '../helpers/etcd-writer.js';
+import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const PLAYBOOK = 'playbooks/replace-member.yaml';
+
+const plainSandbox = useSandbox(test, { name: 'rmember' });
+const tlsSandbox = useSandbox(test, { name: 'rmembertls', tls: true });
+
+interface CliRun {
+  code: number;
+  events: RunEvent[];
+  stdout: string;
+  stderr: string;
+}
+
+/** `runbook apply` as an operator runs it, events as JSON lines */
+function apply(sb: Sandbox, extra: string[]): Promise<CliRun> {
+  const runsDir = mkdtempSync(join(tmpdir(), 'rmember-runs-'));
+  const args = ['--import', 'tsx', 'src/cli.ts', 'apply', PLAYBOOK, '-i', sb.inventoryYaml, '--yes', '-o', 'json', '--runs-dir', runsDir, ...extra];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as RunEvent);
+      resolve({ code: code ?? -1, events, stdout, stderr });
+    });
+  });
+}
+
+function explain(r: CliRun): string {
+  const failures = r.events
+    .filter((e) => (e.type === 'host:end' && e.status === 'failed') || (e.type === 'preflight:check' && !e.ok) || e.type === 'run:end' || e.type === 'rollback:end')
+    .map((e) => JSON.stringify(e));
+  return `exit ${r.code}\n${failures.join('\n')}\n${r.stderr.slice(-2000)}`;
+}
+
+interface ListedMember {
+  ID: string;
+  name: string;
+  peerURLs: string[];
+  isLearner?: boolean;
+}
+
+/** the member list as node1 sees it, ids in hex */
+async function memberList(sb: Sandbox, via = 'node1'): Promise<Array<{ id: string; name: string; learner: boolean }>> {
+  const r = await sb.etcdctl(via, ['member', 'list', '-w', 'json']);
+  const parsed = JSON.parse(r.stdout) as { members: ListedMember[] };
+  return parsed.members.map((m) => ({ id: BigInt(m.ID).toString(16).padStart(16, '0'), name: m.name, learner: Boolean(m.isLearner) }));
+}
+
+async function clusterIdOf(sb: Sandbox, host: string): Promise<string | undefined> {
+  const r = await sb.hostExec(
+    host,
+    `ETCDCTL_API=3 etcdctl --endpoints=${sb.host(host).etcd!.clientUrl} ${sb.tls ? '--cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/client.crt --key=/etc/etcd/pki/client.key' : ''} --command-timeout=3s endpoint status -w json`,
+    { allowFail: true },
+  );
+  const m = /"cluster_id":(\d+)/.exec(r.stdout);
+  return m ? BigInt(m[1]!).toString(16) : undefined;
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+async function allHealthy(sb: Sandbox): Promise<void> {
+  await eventually('every member healthy', async () => {
+    const r = await sb.etcdctl('node1', ['endpoint', 'health', '--cluster']);
+    // etcdctl 3.4 prints the health lines on stderr
+    return r.code === 0 && (`${r.stdout}${r.stderr}`.match(/is healthy/g) ?? []).length === 3 ? true : undefined;
+  });
+}
+
+/** what must not change when the runbook refuses: files, data, membership, the service */
+async function node3State(sb: Sandbox): Promise<string> {
+  const r = await sb.hostExec('node3', 'sha256sum /etc/etcd/etcd.conf; ls -A /var/lib/etcd /var/lib/etcd/default; systemctl is-active etcd; ls /etc/etcd');
+  return r.stdout;
+}
+
+/**
+ * Break node3 as in the seeds: stop it, wipe its data, start it with initial-cluster-state=new,
+ * either alone in initial-cluster (a one-member cluster of its own) or with the full list.
+ */
+async function breakNode3(sb: Sandbox, alone: boolean): Promise<void> {
+  const peer = sb.host('node3').etcd!.peerUrl;
+  await sb.hostExec(
+    'node3',
+    [
+      'systemctl stop etcd || true',
+      'rm -rf /var/lib/etcd/default',
+      alone ? `sed -i 's|^ETCD_INITIAL_CLUSTER=.*|ETCD_INITIAL_CLUSTER=etcd3=${peer}|' /etc/etcd/etcd.conf` : `sed -i 's|^ETCD_INITIAL_CLUSTER=.*|ETCD_INITIAL_CLUSTER=${sb.cluster.etcd!.initialCluster}|' /etc/etcd/etcd.conf`,
+      "sed -i 's|^ETCD_INITIAL_CLUSTER_STATE=.*|ETCD_INITIAL_CLUSTER_STATE=new|' /etc/etcd/etcd.conf",
+      'systemctl reset-failed etcd >/dev/null 2>&1 || true',
+      'systemctl start etcd || true',
+    ].join('\n'),
+  );
+}
+
+type Flavour = { label: string; sb: () => Sandbox };
+const flavours: Flavour[] = [
+  { label: 'plain', sb: plainSandbox },
+  { label: 'TLS', sb: tlsSandbox },
+];
+
+for (const { label, sb } of flavours) {
+  test.serial(`${label}: refused with nothing changed when another member is already down`, async (t) => {
+    const s = sb();
+    await s.hostExec('node2', 'systemctl stop etcd');
+    try {
+      const members = await memberList(s);
+      const before = await node3State(s);
+      const r = await apply(s, ['-e', 'member=node3']);
+      t.is(r.code, 3, explain(r));
+      const refusal = r.events.find((e) => e.type === 'preflight:check' && !e.ok);
+      t.truthy(refusal, explain(r));
+      t.regex(refusal && refusal.type === 'preflight:check' ? refusal.message ?? '' : '', /etcd2 is not healthy.*a quorum is 2: the cluster would stop/);
+      t.false(r.events.some((e) => e.type === 'task:start' && e.phase === 'task'), 'no task ran');
+      t.deepEqual(await memberList(s), members);
+      t.is(await node3State(s), before);
+    } finally {
+      await s.hostExec('node2', 'systemctl start etcd');
+    }
+    await allHealthy(s);
+  });
+
+  test.serial(`${label}: a wiped member restarted as a new cluster comes back as a healthy voting member with every key`, async (t) => {
+    const s = sb();
+    const keys = await putKeys(s.endpoints[0]!, s.tlsFiles, `/rm/${label}/`, 500);
+    const oldId = (await memberList(s)).find((m) => m.name === 'etcd3')!.id;
+    const clusterId = await clusterIdOf(s, 'node1');
+    t.truthy(clusterId);
+
+    // plain: a one-member cluster of its own; TLS: the full list, and it cannot join
+    const alone = label === 'plain';
+    await breakNode3(s, alone);
+    if (alone) {
+      const rogue = await eventually('node3 to serve a cluster of its own', async () => {
+        const id = await clusterIdOf(s, 'node3');
+        return id !== undefined && id !== clusterId ? id : undefined;
+      });
+      t.not(rogue, clusterId);
+      // its peers refuse it, as in the seed
+      await eventually('"cluster ID mismatch" in a peer log', async () => {
+        const log = await s.hostExec('node1', 'grep -c "cluster ID mismatch" /var/log/journal/etcd.service.log', { allowFail: true });
+        return Number(log.stdout.trim()) > 0 ? true : undefined;
+      });
+    } else {
+      // (a one-member cluster of its own answers health checks: only its cluster ID gives it away)
+      await eventually('etcd3 to be unhealthy', async () => {
+        const r = await s.etcdctl('node1', ['endpoint', 'health', '--cluster', '--command-timeout=3s']);
+        return r.code !== 0 ? true : undefined;
+      });
+    }
+
+    const r = await apply(s, ['-e', 'member=node3']);
+    t.is(r.code, 0, explain(r));
+
+    const members = await memberList(s);
+    t.deepEqual(members.map((m) => m.name).sort(), ['etcd1', 'etcd2', 'etcd3']);
+    t.true(members.every((m) => !m.learner), 'every member votes');
+    const newId = members.find((m) => m.name === 'etcd3')!.id;
+    t.not(newId, oldId, 'the old member was removed and a new one added');
+    t.false(members.some((m) => m.id === oldId));
+    await allHealthy(s);
+    t.is(await clusterIdOf(s, 'node3'), clusterId);
+
+    // every key, read through the new member
+    const onNode3 = await keysUnder(s.host('node3').etcd!.clientUrl, s.tlsFiles, `/rm/${label}/`);
+    t.deepEqual(onNode3.sort(), [...keys].sort());
+    const local = await s.etcdctl('node3', ['get', `/rm/${label}/`, '--prefix', '--keys-only', '--consistency=s']);
+    t.is(local.stdout.split('\n').filter(Boolean).length, 500);
+
+    // the config says existing, the old file and the old data are kept
+    const files = await s.hostExec('node3', 'grep -E "^ETCD_INITIAL_CLUSTER(_STATE)?=" /etc/etcd/etcd.conf; ls /etc/etcd; ls -d /var/lib/etcd/default.before-replace-*');
+    t.regex(files.stdout, /^ETCD_INITIAL_CLUSTER_STATE=existing$/m);
+    for (const peer of s.cluster.etcd!.initialCluster.split(',')) t.true(files.stdout.includes(peer), `${peer} in ETCD_INITIAL_CLUSTER`);
+    t.regex(files.stdout, /etcd\.conf\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~/);
+    t.regex(files.stdout, /\/var\/lib\/etcd\/default\.before-replace-/);
+
+    // the order the runbook promised: remove before add, promote after start
+    // (task names are matched by their start: events may carry them rendered or as written)
+    const order = r.events.filter((e) => e.type === 'host:end' && e.phase === 'task' && e.status === 'changed').map((e) => (e as { task: string }).task);
+    const at = (re: RegExp) => order.findIndex((n) => re.test(n));
+    t.true(at(/^Remove the old member/) >= 0, order.join('\n'));
+    t.true(at(/^Remove the old member/) < at(/^Add /), order.join('\n'));
+    t.true(at(/^Add /) < at(/^Start etcd on /), order.join('\n'));
+    t.true(at(/^Start etcd on /) < at(/^Wait until the learner has caught up, then promote it/), order.join('\n'));
+  });
+}
+
+test.serial('plain: a member that fails to start is rolled back: added member removed, config and data put back', async (t) => {
+  const s = plainSandbox();
+  await breakNode3(s, true);
+  const peerClusterId = await clusterIdOf(s, 'node1');
+  await eventually('node3 to serve a cluster of its own', async () => {
+    const id = await clusterIdOf(s, 'node3');
+    return id !== undefined && id !== peerClusterId ? id : undefined;
+  });
+  // the new member cannot start: a unit check that fails once the config says "existing"
+  await s.hostExec(
+    'node3',
+    [
+      `printf '#!/bin/sh\\n! grep -q "^ETCD_INITIAL_CLUSTER_STATE=existing$" /etc/etcd/etcd.conf\\n' > /etc/etcd/refuse-existing.sh`,
+      'chmod +x /etc/etcd/refuse-existing.sh',
+      'mkdir -p /etc/systemd/system/etcd.service.d',
+      "printf '[Service]\\nExecStartPre=/etc/etcd/refuse-existing.sh\\n' > /etc/systemd/system/etcd.service.d/refuse-existing.conf",
+      'systemctl daemon-reload',
+    ].join('\n'),
+  );
+  try {
+    const conf = (await s.hostExec('node3', 'sha256sum /etc/etcd/etcd.conf')).stdout;
+    // the same directory (the rogue member keeps writing into it, so not the same bytes)
+    const data = (await s.hostExec('node3', 'stat -c %i /var/lib/etcd/default')).stdout;
+    const r = await apply(s, ['-e', 'member=node3']);
+    t.is(r.code, 1, explain(r));
+    const end = r.events.find((e) => e.type === 'rollback:end');
+    t.true(end && end.type === 'rollback:end' && end.ok, explain(r));
+    t.like(r.events.find((e) => e.type === 'run:end'), { status: 'rolled_back' });
+
+    // the old member is gone (it cannot come back), the one added for the replacement too
+    const members = await memberList(s);
+    t.deepEqual(members.map((m) => m.name).sort(), ['etcd1', 'etcd2']);
+    // node3 is as it was: same config, same data, serving its own cluster again
+    t.is((await s.hostExec('node3', 'sha256sum /etc/etcd/etcd.conf')).stdout, conf);
+    t.is((await s.hostExec('node3', 'stat -c %i /var/lib/etcd/default')).stdout, data);
+    t.regex((await s.hostExec('node3', 'ls -d /var/lib/etcd/default.failed-replace-*')).stdout, /failed-replace-/);
+    await eventually('node3 running its own cluster again', async () => {
+      const id = await clusterIdOf(s, 'node3');
+      return id !== undefined && id !== peerClusterId ? id : undefined;
+    });
+    // the two others are healthy
+    const health = await s.etcdctl('node1', ['endpoint', 'health', '--cluster']);
+    t.is(health.code, 0, health.stdout + health.stderr);
+  } finally {
+    await s.hostExec('node3', 'rm -rf /etc/systemd/system/etcd.service.d /etc/etcd/refuse-existing.sh; systemctl daemon-reload');
+  }
+
+  // with the fault gone, the runbook replaces the member that is no longer in the list
+  const again = await apply(s, ['-e', 'member=node3']);
+  t.is(again.code, 0, explain(again));
+  t.deepEqual((await memberList(s)).map((m) => m.name).sort(), ['etcd1', 'etcd2', 'etcd3']);
+  await allHealthy(s);
+  t.true(again.events.some((e) => e.type === 'host:end' && /^Remove the old member/.test(e.task) && e.status === 'skipped'));
+});
