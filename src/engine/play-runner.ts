@@ -2,7 +2,6 @@ import { NotConfirmedError } from '../errors.js';
 import type { Phase } from '../events/types.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayScope, RunContext } from './context.js';
-import { getModule } from '../modules/registry.js';
 import { computeBatches } from './batches.js';
 import { displayName } from './describe-task.js';
 import { mapLimit } from './limit.js';
@@ -17,17 +16,6 @@ export interface PlayExecution {
   failed: boolean;
   /** why the play stopped */
   reason?: string;
-}
-
-/** the facts a task set: set_fact's keys, or what the module declares it sets */
-function factNamesSetBy(task: Task): string[] {
-  const module = getModule(task.module);
-  if (!module?.factNames) return [];
-  try {
-    return module.factNames(task.args as never);
-  } catch {
-    return [];
-  }
 }
 
 /** A monotonically increasing task sequence for the whole run, so undo order spans plays. */
@@ -127,12 +115,7 @@ export class PlayRunner {
       }
       return o;
     });
-    if (task.run_once && outcomes[0]) {
-      // run_once results and facts apply to every host of the batch, as in Ansible
-      const first = this.run.facts.get(targets[0]!) ?? {};
-      const names = [...(task.register ? [task.register] : []), ...factNamesSetBy(task)];
-      for (const h of hosts.slice(1)) this.runner.addFacts(h, Object.fromEntries(names.filter((n) => n in first).map((n) => [n, first[n]])));
-    }
+    if (task.run_once && targets[0]) this.runner.shareRunOnce(task, targets[0], hosts.slice(1));
     bus.emit({
       type: 'task:end',
       phase,

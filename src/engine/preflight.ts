@@ -21,10 +21,8 @@ export async function runPreflight(run: RunContext, scope: PlayScope): Promise<P
     const targets = check.run_once ? scope.hosts.slice(0, 1) : scope.hosts;
     run.bus.emit({ type: 'task:start', phase: 'preflight', task: check.name, taskIndex: i, hosts: targets, loc: `${check.loc.file}:${check.loc.line}` });
     const outcomes = await mapLimit(targets, run.options.forks, (host) => runner.runOnHost(task, host, 'preflight', i));
-    if (check.run_once && check.register && outcomes[0]) {
-      // one answer for the whole play (the snapshot's status, say): every host sees it
-      for (const h of scope.hosts.slice(1)) runner.addFacts(h, { [check.register]: outcomes[0].registered });
-    }
+    // one answer for the whole play (the snapshot's status, say): every host sees it
+    if (check.run_once && targets[0]) runner.shareRunOnce(check, targets[0], scope.hosts.slice(1));
     for (const o of outcomes) {
       const ok = o.status !== 'failed';
       run.bus.emit({ type: 'preflight:check', host: o.host, check: check.name, ok, message: ok ? undefined : o.error });

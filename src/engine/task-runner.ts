@@ -121,6 +121,14 @@ export class TaskRunner {
     this.run.facts.set(host, { ...(this.run.facts.get(host) ?? {}), ...facts });
   }
 
+  /** run_once: the first host's result and the facts the task set apply to every host, as in Ansible */
+  shareRunOnce(task: Task, first: string, others: string[]): void {
+    const facts = this.run.facts.get(first) ?? {};
+    const names = [...(task.register ? [task.register] : []), ...factNamesSetBy(task)];
+    const shared = Object.fromEntries(names.filter((n) => n in facts).map((n) => [n, facts[n]]));
+    for (const h of others) this.addFacts(h, shared);
+  }
+
   private async runGuarded(task: Task, host: string, scopeVars: Vars): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
     const module = getModule(task.module);
     if (!module) throw new ConfigError({ message: `unknown module \`${task.module}\``, loc: task.loc });
@@ -252,6 +260,17 @@ export class TaskRunner {
   }
 }
 
+/** the facts a task sets: set_fact's keys, or what the module declares */
+function factNamesSetBy(task: Task): string[] {
+  const module = getModule(task.module);
+  if (!module?.factNames) return [];
+  try {
+    return module.factNames(task.args as never);
+  } catch {
+    return [];
+  }
+}
+
 function statusOf(r: RegisteredResult): TaskStatus {
   if (r.failed) return 'failed';
   if (r.skipped) return 'skipped';
@@ -277,8 +296,14 @@ export function messageOf(err: unknown): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    // the listener goes when the sleep ends: a long until/retries loop must not pile them up
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 
