@@ -1,7 +1,10 @@
 import type { EventBus } from '../events/bus.js';
 import { connectionVars } from '../inventory/connection-vars.js';
 import type { Inventory } from '../inventory/types.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { resolveConnectionSpec } from '../transport/connection-spec.js';
+import { loadSshConfig, type SshConfig } from '../transport/ssh-config.js';
 import { ConnectionPool } from '../transport/pool.js';
 import type { ConnectHooks, ConnectionSpec } from '../transport/types.js';
 import type { ConnectedHosts } from './run.js';
@@ -26,15 +29,25 @@ export interface ConnectOptions {
 export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
   // the implicit localhost has vars too (`all`'s, and a local connection)
   const varsOf = (host: string) => (inventory.hosts.has(host) || inventory.hasHost?.(host) ? inventory.varsFor(host) : {});
+  // ~/.ssh/config is read once per run, and each host's spec resolved once: becomeFor runs for
+  // every task on every host
+  let sshConfig: SshConfig | undefined;
+  const specs = new Map<string, ConnectionSpec>();
   const specFor = (host: string): ConnectionSpec => {
+    const known = specs.get(host);
+    if (known) return known;
+    sshConfig ??= loadSshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config'));
     const conn = connectionVars(varsOf(host));
-    return resolveConnectionSpec(host, conn, {
+    const spec = resolveConnectionSpec(host, conn, {
+      sshConfig,
       sshConfigFile: opts.sshConfigFile,
       defaultKnownHosts: opts.knownHosts ? [opts.knownHosts] : undefined,
       acceptNewHostKeys: opts.acceptNewHostKeys,
       connectTimeoutMs: opts.connectTimeoutMs,
       user: opts.user,
     });
+    specs.set(host, spec);
+    return spec;
   };
 
   return async (hosts: string[], bus: EventBus): Promise<ConnectedHosts> => {
