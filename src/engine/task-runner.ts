@@ -185,7 +185,9 @@ export class TaskRunner {
       if (this.run.signal.aborted) throw new TaskError('interrupted');
       const result = await this.callModule(module, ctx, parsed.data, task);
       // facts belong to the host the task is for, also when it was delegated (Ansible's default)
-      if (result.facts && !ctx.check) this.addFacts(host, result.facts);
+      // in check mode a read-only module's facts are real (set_fact, etcd_status); a changing
+      // module's would describe a state that was never made
+      if (result.facts && (!ctx.check || module.readOnly)) this.addFacts(host, result.facts);
       registered = toRegistered(result);
       registered = this.applyOverrides(task, overlay(vars, { [resultName]: registered }), registered);
       if (!task.until) break;

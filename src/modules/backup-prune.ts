@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RemoteBackupStore } from '../schedule/backup-store.js';
 import { executePrune, planPrune } from '../schedule/prune.js';
 import { describePolicy, policyProblems, type RetentionPolicy } from '../schedule/retention.js';
+import { quote } from '../transport/shell-quote.js';
 import type { Module } from './types.js';
 
 const count = (what: string) => z.number().int().nonnegative().optional().describe(what);
@@ -41,6 +42,11 @@ export const backupPrune = {
   readOnly: false,
   describe: (a) => `prune ${a.dir}${a.cluster ? ` (cluster ${a.cluster})` : ''}: ${describePolicy(policyOf(a))}`,
   async run(ctx, a) {
+    const exists = await ctx.transport.exec(`test -d ${quote(a.dir)}`, { become: ctx.become, signal: ctx.signal });
+    if (exists.exitCode !== 0) {
+      // in --check the backup playbook has not created it yet: nothing to prune is not an error
+      return { changed: false, msg: `${a.dir} does not exist: nothing to prune`, data: { deleted: [], would_delete: [], kept: [] } };
+    }
     const store = new RemoteBackupStore(ctx.transport, a.dir, ctx.become);
     const plan = await planPrune(store, policyOf(a), new Date());
     const mine = (b: { cluster: string }) => a.cluster === undefined || b.cluster === a.cluster;
