@@ -6,17 +6,12 @@
  * defragmented last. With TLS the runbook also raises the quota and sets auto-compaction with its
  * rolling restart. Results are checked with etcdctl and /proc on the hosts.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type { RunEvent } from '../../src/events/types.js';
 import { fillUntilNoSpace, keysUnder, putKeys } from '../helpers/etcd-writer.js';
+import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const PLAYBOOK = 'playbooks/etcd-maintenance.yaml';
 const QUOTA = 16 * 1024 * 1024;
 const HOSTS = ['node1', 'node2', 'node3'];
@@ -24,39 +19,12 @@ const HOSTS = ['node1', 'node2', 'node3'];
 const plainSandbox = useSandbox(test, { name: 'maint', quota: QUOTA });
 const tlsSandbox = useSandbox(test, { name: 'mainttls', tls: true, quota: QUOTA });
 
-interface CliRun {
-  code: number;
-  events: RunEvent[];
-  stderr: string;
-}
+const cli = new CliSession('maint-');
+test.after(() => cli.remove());
 
-function apply(sb: Sandbox, extra: string[]): Promise<CliRun> {
-  const runsDir = mkdtempSync(join(tmpdir(), 'maint-runs-'));
-  const args = ['--import', 'tsx', 'src/cli.ts', 'apply', PLAYBOOK, '-i', sb.inventoryYaml, '--yes', '-o', 'json', '--runs-dir', runsDir, ...extra];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const events = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as RunEvent);
-      resolve({ code: code ?? -1, events, stderr });
-    });
-  });
-}
-
-function explain(r: CliRun): string {
-  const lines = r.events
-    .filter((e) => (e.type === 'host:end' && e.status === 'failed') || (e.type === 'preflight:check' && !e.ok) || e.type === 'run:end' || e.type === 'rollback:end')
-    .map((e) => JSON.stringify(e));
-  return `exit ${r.code}\n${lines.join('\n')}\n${r.stderr.slice(-2000)}`;
+/** `runbook apply` as an operator runs it, events as JSON lines */
+function apply(sb: Sandbox, extra: string[]): Promise<CliResult> {
+  return cli.apply(PLAYBOOK, { inventory: sb.inventoryYaml, args: extra, timeoutMs: 600_000 });
 }
 
 interface EndpointStatus {
@@ -88,7 +56,7 @@ for (const { label, sb, extra } of flavours) {
     const s = sb();
     const before = await s.hostExec('node1', 'sha256sum /etc/etcd/etcd.conf; pidof etcd');
     const r = await apply(s, ['-e', 'quota_backend_bytes=100G']);
-    t.is(r.code, 3, explain(r));
+    t.is(r.code, 3, describeRun(r));
     t.false(r.events.some((e) => e.type === 'task:start' && e.phase === 'task'));
     t.is((await s.hostExec('node1', 'sha256sum /etc/etcd/etcd.conf; pidof etcd')).stdout, before.stdout);
   });
@@ -109,7 +77,7 @@ for (const { label, sb, extra } of flavours) {
     const pids = (await s.hostExec('node1', 'pidof etcd')).stdout;
 
     const r = await apply(s, extra);
-    t.is(r.code, 0, explain(r));
+    t.is(r.code, 0, describeRun(r));
 
     // writable again, no alarm left, the probe key cleaned up
     t.is((await s.etcdctl('node1', ['alarm', 'list'])).stdout.trim(), '');

@@ -6,17 +6,12 @@
  * URLs; no write may fail for longer than one election timeout, and every acknowledged key must
  * be there afterwards. What each member runs with is read from its process's /proc on the host.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type { RunEvent } from '../../src/events/types.js';
 import { keysUnder, startWriter } from '../helpers/etcd-writer.js';
+import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const PLAYBOOK = 'playbooks/etcd-heartbeat-tuning.yaml';
 const HOSTS = ['node1', 'node2', 'node3'];
 const UNIT = '/etc/systemd/system/etcd.service';
@@ -24,39 +19,12 @@ const UNIT = '/etc/systemd/system/etcd.service';
 const plainSandbox = useSandbox(test, { name: 'hbtune' });
 const tlsSandbox = useSandbox(test, { name: 'hbtunetls', tls: true });
 
-interface CliRun {
-  code: number;
-  events: RunEvent[];
-  stderr: string;
-}
+const cli = new CliSession('hbtune-');
+test.after(() => cli.remove());
 
-function apply(sb: Sandbox, extra: string[]): Promise<CliRun> {
-  const runsDir = mkdtempSync(join(tmpdir(), 'hbtune-runs-'));
-  const args = ['--import', 'tsx', 'src/cli.ts', 'apply', PLAYBOOK, '-i', sb.inventoryYaml, '--yes', '-o', 'json', '--runs-dir', runsDir, ...extra];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 900_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const events = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as RunEvent);
-      resolve({ code: code ?? -1, events, stderr });
-    });
-  });
-}
-
-function explain(r: CliRun): string {
-  const lines = r.events
-    .filter((e) => (e.type === 'host:end' && e.status === 'failed') || (e.type === 'preflight:check' && !e.ok) || e.type === 'run:end' || e.type === 'rollback:end')
-    .map((e) => JSON.stringify(e));
-  return `exit ${r.code}\n${lines.join('\n')}\n${r.stderr.slice(-2000)}`;
+/** `runbook apply` as an operator runs it, events as JSON lines */
+function apply(sb: Sandbox, extra: string[]): Promise<CliResult> {
+  return cli.apply(PLAYBOOK, { inventory: sb.inventoryYaml, args: extra, timeoutMs: 900_000 });
 }
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
@@ -154,7 +122,7 @@ for (const { label, sb, style } of flavours) {
     const sums = await configSums(s);
     const pids = await Promise.all(HOSTS.map(async (h) => (await running(s, h)).pid));
     const r = await apply(s, [...styleVars, '-e', 'heartbeat_interval=500', '-e', 'election_timeout=1000']);
-    t.is(r.code, 3, explain(r));
+    t.is(r.code, 3, describeRun(r));
     const refusal = r.events.find((e) => e.type === 'preflight:check' && !e.ok);
     t.regex(refusal && refusal.type === 'preflight:check' ? refusal.message ?? '' : '', /at least 5x the heartbeat \(here at least 2500 ms\)/);
     t.false(r.events.some((e) => e.type === 'task:start' && e.phase === 'task'));
@@ -174,7 +142,7 @@ for (const { label, sb, style } of flavours) {
     const r = await apply(s, [...styleVars, '-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000']);
     await new Promise((r) => setTimeout(r, 1500));
     const report = await writer.stop();
-    t.is(r.code, 0, explain(r));
+    t.is(r.code, 0, describeRun(r));
     t.log(`${report.acknowledged.length} writes acknowledged, ${report.failedAttempts} failed attempts, longest outage ${report.longestOutageMs} ms`);
     for (const o of report.outages) t.log(`  outage ${o.ms} ms at +${o.from} ms: ${o.errors.join(' | ')}`);
 
@@ -228,10 +196,10 @@ for (const { label, sb, style } of flavours) {
     t.true(sums.every(Boolean));
     try {
       const r = await apply(s, [...styleVars, '-e', 'heartbeat_interval=300', '-e', 'election_timeout=3000']);
-      t.is(r.code, 1, explain(r));
+      t.is(r.code, 1, describeRun(r));
       t.like(r.events.find((e) => e.type === 'run:end'), { status: 'rolled_back' });
       const end = r.events.find((e) => e.type === 'rollback:end');
-      t.true(end?.type === 'rollback:end' && end.ok, explain(r));
+      t.true(end?.type === 'rollback:end' && end.ok, describeRun(r));
       // it failed on the leader, after both followers had been restarted with the new values
       const restarts = r.events.filter((e): e is Extract<RunEvent, { type: 'host:end' }> => e.type === 'host:end' && e.phase === 'task' && /^Restart etcd on /.test(e.task) && e.status !== 'skipped');
       t.deepEqual(restarts.map((e) => `${e.host}:${e.status}`), [...HOSTS.filter((h) => h !== leader).map((h) => `${h}:changed`), `${leader}:failed`]);

@@ -7,57 +7,22 @@
  * with initial-cluster-state=new. With only itself in initial-cluster it forms a one-member cluster
  * of its own (its peers log "request cluster ID mismatch"); with the full list it cannot join.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import type { RunEvent } from '../../src/events/types.js';
 import { keysUnder, putKeys } from '../helpers/etcd-writer.js';
+import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const PLAYBOOK = 'playbooks/replace-member.yaml';
 
 const plainSandbox = useSandbox(test, { name: 'rmember' });
 const tlsSandbox = useSandbox(test, { name: 'rmembertls', tls: true });
 
-interface CliRun {
-  code: number;
-  events: RunEvent[];
-  stdout: string;
-  stderr: string;
-}
+const cli = new CliSession('rmember-');
+test.after(() => cli.remove());
 
 /** `runbook apply` as an operator runs it, events as JSON lines */
-function apply(sb: Sandbox, extra: string[]): Promise<CliRun> {
-  const runsDir = mkdtempSync(join(tmpdir(), 'rmember-runs-'));
-  const args = ['--import', 'tsx', 'src/cli.ts', 'apply', PLAYBOOK, '-i', sb.inventoryYaml, '--yes', '-o', 'json', '--runs-dir', runsDir, ...extra];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const events = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as RunEvent);
-      resolve({ code: code ?? -1, events, stdout, stderr });
-    });
-  });
-}
-
-function explain(r: CliRun): string {
-  const failures = r.events
-    .filter((e) => (e.type === 'host:end' && e.status === 'failed') || (e.type === 'preflight:check' && !e.ok) || e.type === 'run:end' || e.type === 'rollback:end')
-    .map((e) => JSON.stringify(e));
-  return `exit ${r.code}\n${failures.join('\n')}\n${r.stderr.slice(-2000)}`;
+function apply(sb: Sandbox, extra: string[]): Promise<CliResult> {
+  return cli.apply(PLAYBOOK, { inventory: sb.inventoryYaml, args: extra, timeoutMs: 600_000 });
 }
 
 interface ListedMember {
@@ -146,9 +111,9 @@ for (const { label, sb } of flavours) {
       const members = await memberList(s);
       const before = await node3State(s);
       const r = await apply(s, ['-e', 'member=node3']);
-      t.is(r.code, 3, explain(r));
+      t.is(r.code, 3, describeRun(r));
       const refusal = r.events.find((e) => e.type === 'preflight:check' && !e.ok);
-      t.truthy(refusal, explain(r));
+      t.truthy(refusal, describeRun(r));
       t.regex(refusal && refusal.type === 'preflight:check' ? refusal.message ?? '' : '', /etcd2 is not healthy.*a quorum is 2: the cluster would stop/);
       t.false(r.events.some((e) => e.type === 'task:start' && e.phase === 'task'), 'no task ran');
       t.deepEqual(await memberList(s), members);
@@ -189,7 +154,7 @@ for (const { label, sb } of flavours) {
     }
 
     const r = await apply(s, ['-e', 'member=node3']);
-    t.is(r.code, 0, explain(r));
+    t.is(r.code, 0, describeRun(r));
 
     const members = await memberList(s);
     t.deepEqual(members.map((m) => m.name).sort(), ['etcd1', 'etcd2', 'etcd3']);
@@ -248,9 +213,9 @@ test.serial('plain: a member that fails to start is rolled back: added member re
     // the same directory (the rogue member keeps writing into it, so not the same bytes)
     const data = (await s.hostExec('node3', 'stat -c %i /var/lib/etcd/default')).stdout;
     const r = await apply(s, ['-e', 'member=node3']);
-    t.is(r.code, 1, explain(r));
+    t.is(r.code, 1, describeRun(r));
     const end = r.events.find((e) => e.type === 'rollback:end');
-    t.true(end && end.type === 'rollback:end' && end.ok, explain(r));
+    t.true(end && end.type === 'rollback:end' && end.ok, describeRun(r));
     t.like(r.events.find((e) => e.type === 'run:end'), { status: 'rolled_back' });
 
     // the old member is gone (it cannot come back), the one added for the replacement too
@@ -273,7 +238,7 @@ test.serial('plain: a member that fails to start is rolled back: added member re
 
   // with the fault gone, the runbook replaces the member that is no longer in the list
   const again = await apply(s, ['-e', 'member=node3']);
-  t.is(again.code, 0, explain(again));
+  t.is(again.code, 0, describeRun(again));
   t.deepEqual((await memberList(s)).map((m) => m.name).sort(), ['etcd1', 'etcd2', 'etcd3']);
   await allHealthy(s);
   t.true(again.events.some((e) => e.type === 'host:end' && /^Remove the old member/.test(e.task) && e.status === 'skipped'));
