@@ -30,22 +30,17 @@ export interface VarLayer {
  * Values from literal layers (registered output, facts) are never rendered: a command's output
  * that happens to contain `{{` is data, as Ansible's "unsafe" marking makes it.
  */
-export function layeredVars(layers: Array<Vars | VarLayer>): Vars {
+export function layeredVars(layers: VarLayer[]): Vars {
   const merged: Vars = {};
   const literal = new Set<string>();
-  for (const layer of layers) {
-    const { vars, literal: isLiteral } = isLayer(layer) ? layer : { vars: layer, literal: false };
+  for (const { vars, literal: isLiteral } of layers) {
     for (const [k, v] of Object.entries(vars)) {
       merged[k] = v;
       if (isLiteral) literal.add(k);
       else literal.delete(k);
     }
   }
-  return lazyObject(merged, null, literal);
-}
-
-function isLayer(l: Vars | VarLayer): l is VarLayer {
-  return Object.keys(l).every((k) => k === 'vars' || k === 'literal') && 'vars' in l && typeof l.vars === 'object';
+  return lazyObject(merged, literal);
 }
 
 /**
@@ -57,8 +52,8 @@ export function overlay(parent: Vars, extra: Vars): Vars {
   return Object.create(parent, Object.getOwnPropertyDescriptors(extra)) as Vars;
 }
 
-function lazyObject(values: Vars, parent: Vars | null, literal: ReadonlySet<string> = new Set()): Vars {
-  const out: Vars = Object.create(parent);
+function lazyObject(values: Vars, literal: ReadonlySet<string>): Vars {
+  const out: Vars = Object.create(null);
   const resolving = new Set<string>();
   for (const [key, value] of Object.entries(values)) {
     if (literal.has(key) || !containsTemplate(value)) {
@@ -87,13 +82,4 @@ function lazyObject(values: Vars, parent: Vars | null, literal: ReadonlySet<stri
     });
   }
   return out;
-}
-
-/** Every name visible in a scope, own and inherited (for validate and debug output). */
-export function allNames(scope: Vars): string[] {
-  const names = new Set<string>();
-  for (let o: object | null = scope; o; o = Object.getPrototypeOf(o)) {
-    for (const k of Object.keys(o)) names.add(k);
-  }
-  return [...names];
 }

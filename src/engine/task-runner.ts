@@ -46,12 +46,12 @@ export class TaskRunner {
     // built-ins go in as the top layer (nobody may redefine run_id), and inside the same lazy
     // object, so that a play var like "{{ data_dir }}.pre-restore-{{ run_id }}" can see them
     return layeredVars([
-      this.run.inventory.varsFor(host),
-      play.vars,
-      this.scope.varsFilesVars,
-      task?.vars ?? {},
+      { vars: this.run.inventory.varsFor(host) },
+      { vars: play.vars },
+      { vars: this.scope.varsFilesVars },
+      { vars: task?.vars ?? {} },
       { vars: this.run.facts.get(host) ?? {}, literal: true },
-      this.run.extraVars,
+      { vars: this.run.extraVars },
       { vars: this.builtins(host), literal: true },
     ]);
   }
