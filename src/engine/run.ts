@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   ConfigError,
@@ -14,6 +15,7 @@ import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { render } from '../template/index.js';
 import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
+import { computeBatches } from './batches.js';
 import type { Prompter } from './confirm.js';
 import { confirmationText } from './confirmation-text.js';
 import { PlayRunner, Sequence, type PlayExecution } from './play-runner.js';
@@ -116,7 +118,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       durationMs: Date.now() - started,
       check: req.options.check,
       user: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
-      controller: (await import('node:os')).hostname(),
+      controller: hostname(),
     };
     bus.emit({ type: 'run:end', status, exitCode, durationMs: summary.durationMs, recap: summary.recap, message });
     await recorder.finish(summary);
@@ -190,7 +192,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       play: scope.play.name,
       playIndex: i,
       hosts: scope.hosts,
-      batches: [],
+      batches: computeBatches(scope.hosts, scope.play.serial),
       tasks: scope.play.tasks.map((t) => t.name),
     });
     const runner = new PlayRunner(ctx, scope, undo, seq);
