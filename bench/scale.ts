@@ -1,11 +1,9 @@
 import type { BenchContext } from './lib/context.js';
-import { withHostCpu } from './lib/host-cpu.js';
-import { cpuMs, run } from './lib/proc.js';
 import type { Row, Section } from './lib/report.js';
 import { field, rounds, sum, type Sample, type Series } from './lib/rounds.js';
 import { sandboxDown, sandboxUp, type Cluster } from './lib/sandbox.js';
 import { fmtMs, fmtNumber, fmtRatio, fmtSeconds, pairRatios, summarize } from './lib/stats.js';
-import { runbookSample, TASKS } from './overhead.js';
+import { floorProcessSample, runbookSample, TASKS } from './overhead.js';
 
 /**
  * The 20-task playbook on 3, 10 and 30 ssh-only hosts. All sandboxes are up at once so that
@@ -23,28 +21,13 @@ export async function benchScale(ctx: BenchContext, sizes: number[]): Promise<Se
     for (const n of sizes) {
       const c = clusters.get(n)!;
       methods.push([`runbook-${n}`, () => runbookSample(ctx, c, Math.max(n, 10))]);
-      methods.push([`floor-${n}`, () => floorSample(ctx, c)]);
+      methods.push([`floor-${n}`, () => floorProcessSample(ctx, c)]);
     }
     const series = await rounds(ctx.runs, methods, ctx.log);
     return scaleSection(series, sizes);
   } finally {
     for (const n of sizes) await sandboxDown(`bench-scale${n}`);
   }
-}
-
-async function floorSample(ctx: BenchContext, c: Cluster): Promise<Sample> {
-  const { value: r, hostCpuMs } = await withHostCpu([c], () =>
-    run(process.execPath, [ctx.floorScript, '--cluster', `${c.dir}/cluster.json`, '--commands', String(TASKS)], { timed: true, timeoutMs: 5 * 60_000 }),
-  );
-  if (r.code !== 0) throw new Error(`floor-ssh2 exited ${r.code}: ${r.stderr.trim()}`);
-  const inner = JSON.parse(r.stdout.trim().split('\n').pop()!) as { connectMs: number; commandsMs: number; wallMs: number };
-  return {
-    wallMs: r.wallMs,
-    cpuMs: cpuMs(r),
-    hostCpuMs,
-    ...(r.maxRssKb !== undefined ? { maxRssKb: r.maxRssKb } : {}),
-    extra: { startupMs: r.wallMs - inner.wallMs, connectMs: inner.connectMs, commandsMs: inner.commandsMs },
-  };
 }
 
 function scaleSection(series: Map<string, Series>, sizes: number[]): Section {
