@@ -61,7 +61,7 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
   for (const [playIndex, play] of playbook.plays.entries()) {
     const pattern = render(play.hosts, { ...play.vars, ...extraVars }, play.loc);
     const hosts = inventory.select(pattern).filter((h) => !limited || limited.has(h));
-    const varsFilesVars = await loadVarsFiles(play.vars_files, playbookDir, { ...play.vars, ...extraVars });
+    const varsFilesVars = loadVarsFiles(play.vars_files, playbook.file, { ...play.vars, ...extraVars });
     const scope: PlayScope = { play, playIndex, hosts, varsFilesVars };
     const runner = new TaskRunner(run, scope);
     const tasks = play.tasks.filter((t) => selectedByTags(t, play.tags, options));

@@ -86,7 +86,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   bus.on(recorder.listener);
 
   const playbookDir = dirname(resolve(req.playbook.file));
-  const scopes = await resolvePlays(req, playbookDir);
+  const scopes = resolvePlays(req);
   for (const s of scopes) {
     secretValuesIn(s.play.vars, secrets);
     secretValuesIn(s.varsFilesVars, secrets);
@@ -226,7 +226,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   return finish(status, failureCode, failure);
 }
 
-async function resolvePlays(req: RunRequest, playbookDir: string): Promise<PlayScope[]> {
+function resolvePlays(req: RunRequest): PlayScope[] {
   const limited = req.limit ? new Set(req.inventory.select(req.limit)) : undefined;
   const scopes: PlayScope[] = [];
   for (const [playIndex, play] of req.playbook.plays.entries()) {
@@ -236,7 +236,7 @@ async function resolvePlays(req: RunRequest, playbookDir: string): Promise<PlayS
       req.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${req.limit ? ` with --limit ${req.limit}` : ''}; skipping it` });
       continue;
     }
-    const varsFilesVars = await loadVarsFiles(play.vars_files, playbookDir, { ...play.vars, ...req.extraVars });
+    const varsFilesVars = loadVarsFiles(play.vars_files, req.playbook.file, { ...play.vars, ...req.extraVars });
     scopes.push({ play, playIndex, hosts, varsFilesVars });
   }
   if (scopes.length === 0) {

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoTtyPrompter, ScriptedPrompter } from '../../../src/engine/confirm.js';
 import { play, runOn, shellTask } from './engine-fixture.js';
@@ -150,4 +151,13 @@ test('set_fact with run_once is visible on every host of the batch; module facts
   t.is(summary.exitCode, 0);
   t.deepEqual(hosts.get('a')!.log, ['echo a on a']);
   t.deepEqual(hosts.get('b')!.log, ['echo a on b']);
+});
+
+test('vars_files are read as validate reads them: YAML as Ansible reads it (yes is a boolean)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-vars-files-'));
+  writeFileSync(join(dir, 'v.yaml'), 'flag: yes\nname: etcd1\n');
+  const pb = play([shellTask('use', 'echo {{ flag }} {{ name }}')], { vars_files: [join(dir, 'v.yaml')] });
+  const { hosts, summary } = await runOn(pb, ['a']);
+  t.is(summary.exitCode, 0);
+  t.deepEqual(hosts.get('a')!.log, ['echo true etcd1']);
 });
