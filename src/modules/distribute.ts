@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { sh } from '../transport/shell-quote.js';
-import { parseSha256sum } from './lib/checksum.js';
+import { hostSha256Command, parseSha256sum } from './lib/checksum.js';
 import { resolveControllerPath } from './lib/controller-path.js';
 import { controllerSource, hostSource, type DistributeSource } from './lib/distribute-source.js';
 import { execOrThrow } from './lib/exec.js';
@@ -60,7 +59,7 @@ const fanOut = new FanOut();
 
 /**
  * Copy one (large) file to many hosts: streamed without a temp file on the controller, written
- * to a temp name on each target, verified with sha256sum there, then renamed into place.
+ * to a temp name on each target, verified with its sha256 there, then renamed into place.
  */
 export const distribute = {
   name: 'distribute',
@@ -95,7 +94,7 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
 
   // only a dest of the same size can already be the file: then (and only then) compare checksums
   if (st.exists && st.size === size) {
-    const [want, have] = await Promise.all([expected ?? source.sha256(), remoteSha256(ctx, a.dest)]);
+    const [want, have] = await Promise.all([expected ?? source.sha256(), remoteSha256(ctx, a.dest, st.size)]);
     expected = want;
     if (want === have) {
       member.leave();
@@ -141,7 +140,7 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
     return { changed: false, failed: true, msg: `source ${source.label} is not the expected file: ${why}`, data };
   }
   // the host checks its copy against what the controller read, then renames it into place
-  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256: read.sha256, current: st, want: a }), `install ${a.dest}`);
+  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256: read.sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
   progress.finish(read.size);
   data.checksum = read.sha256;
   data.seconds = Math.round(ms) / 1000;
@@ -149,7 +148,7 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
   return { changed: true, msg: `copied ${read.size} bytes (${data.mb_per_s} MB/s)`, data };
 }
 
-async function remoteSha256(ctx: ModuleContext, path: string): Promise<string | undefined> {
-  const r = await execOrThrow(ctx, sh`sha256sum < ${path}`, `sha256sum ${path}`);
+async function remoteSha256(ctx: ModuleContext, path: string, size: number): Promise<string | undefined> {
+  const r = await execOrThrow(ctx, hostSha256Command(path, size), `sha256 of ${path}`);
   return parseSha256sum(r.stdout);
 }

@@ -14,7 +14,7 @@ import {
   restoreRefusal,
   type RestoreRequest,
 } from '../restore-plan.js';
-import { integrityProbeCommand, parseIntegrityProbe } from '../snapshot-check.js';
+import { integrityProbeCommand, parseIntegrityProbe, type ProbeHashes } from '../snapshot-check.js';
 import { detectEtcdVersions } from '../versions.js';
 import { failed, membersField } from './common.js';
 
@@ -112,10 +112,13 @@ export const etcdSnapshotRestore: Module<EtcdSnapshotRestoreArgs> = {
     const membership = membershipProblem(req);
     if (membership) return failed(membership, plan);
 
-    // the file: present, whole, the expected one
-    const ip = await run(integrityProbeCommand(req.snapshot));
+    // the file: present, the expected one (one read, and only when there is a sha256 to compare
+    // with); etcd's appended hash is left to `snapshot restore`, which checks it and refuses a
+    // mismatch, so the file is not read once more on every member
+    const hashes: ProbeHashes = { whole: a.sha256 !== undefined ? true : 'sidecar', body: false };
+    const ip = await run(integrityProbeCommand(req.snapshot, hashes));
     if (ip.exitCode !== 0) return failed(`${t.host}: cannot read ${req.snapshot}: ${ip.stderr.trim()}`, plan);
-    const integrity = parseIntegrityProbe(req.snapshot, ip.stdout);
+    const integrity = parseIntegrityProbe(req.snapshot, ip.stdout, hashes);
     if (integrity.problem) return failed(`${t.host}: ${integrity.problem}`, plan);
     if (a.sha256 !== undefined && integrity.sha256 !== a.sha256.toLowerCase()) {
       return failed(`${t.host}: ${req.snapshot} has sha256 ${integrity.sha256}, expected ${a.sha256}: not the same snapshot as the other members`, plan);

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { sh } from '../../transport/shell-quote.js';
 import type { ModuleContext } from '../types.js';
-import { parseSha256sum, sha256OfFile } from './checksum.js';
+import { hostSha256Command, parseSha256sum, sha256OfFile } from './checksum.js';
 import { execOrThrow } from './exec.js';
 import { statRemote } from './remote-file.js';
 
@@ -73,9 +72,9 @@ export function hostSource(ctx: ModuleContext, host: string, path: string): Dist
     },
     sha256: () =>
       cached(`${ctx.runId}|${host}|${path}`, async () => {
-        const r = await execOrThrow(await source, sh`sha256sum < ${path}`, `sha256sum ${host}:${path}`);
+        const r = await execOrThrow(await source, hostSha256Command(path), `sha256 of ${host}:${path}`);
         const sum = parseSha256sum(r.stdout);
-        if (sum === undefined) throw new Error(`sha256sum printed no checksum for ${host}:${path}`);
+        if (sum === undefined) throw new Error(`no sha256 printed for ${host}:${path}: ${r.stdout.trim().slice(0, 200)}`);
         return sum;
       }),
     open: async () => (await source).transport.get(path, { become: ctx.become }),

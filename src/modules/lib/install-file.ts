@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { quote } from '../../transport/shell-quote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from '../types.js';
+import { hostSha256Command } from './checksum.js';
 import { execOnHost, execOrThrow } from './exec.js';
 import { applyAttrsCommand, attrChanges, describeAttrChanges, type FileAttrs } from './file-attrs.js';
 import { formatMode, isOctalMode } from './file-mode.js';
@@ -92,7 +93,7 @@ export async function installFile(ctx: ModuleContext, o: InstallFileOptions): Pr
   const backupFile = o.backup && st.exists ? backupPathFor(o.dest) : undefined;
   await execOrThrow(
     ctx,
-    finalizeScript({ tmp, dest: o.dest, sha256: o.content.sha256, current: st, want: o, backupFile }),
+    finalizeScript({ tmp, dest: o.dest, sha256: o.content.sha256, size: o.content.size, current: st, want: o, backupFile }),
     `install ${o.dest}`,
   );
   if (backupFile !== undefined) data.backup_file = backupFile;
@@ -123,6 +124,8 @@ export interface FinalizePlan {
   dest: string;
   /** what the temp file must hash to, checked on the host before the rename */
   sha256: string;
+  /** its size in bytes: big files are hashed with openssl (see hostSha256Command) */
+  size: number;
   current: RemoteStat;
   want: FileAttrs;
   backupFile?: string;
@@ -144,7 +147,7 @@ export function finalizeScript(p: FinalizePlan): string {
   const attrs = applyAttrsCommand(p.tmp, p.want);
   if (attrs !== '') lines.push(`${attrs} || fail`);
   lines.push(
-    `s=$(sha256sum < ${tmp}) || fail`,
+    `s=$(${hostSha256Command(p.tmp, p.size)}) || fail`,
     `if [ "\${s%% *}" != ${p.sha256} ]; then echo "sha256 mismatch: the host has \${s%% *}, expected ${p.sha256}" >&2; rm -f -- ${tmp}; exit 1; fi`,
   );
   if (p.backupFile !== undefined) lines.push(`cp -p -- ${quote(p.dest)} ${quote(p.backupFile)} || fail`);

@@ -96,12 +96,27 @@ test('skip_hash_check: needed for a raw db copy, refused for a saved snapshot', 
   t.regex((await run(saved, { skip_hash_check: true })).msg!, /without skip_hash_check/);
 });
 
-test('a truncated snapshot is refused before anything else', async (t) => {
-  const h = host([[/^f=/, { stdout: `size=${4096 + 32}\nstate=ok\nsha256=x\nbody_sha256=${'1'.repeat(64)}\ntail=${'2'.repeat(64)}\n` }]]);
+test('a cut-off copy (neither a saved snapshot nor whole db pages) is refused before anything else', async (t) => {
+  const h = host([[/^f=/, { stdout: `size=${4096 + 100}\nstate=ok\nsha256=x\n` }]]);
   const r = await run(h, {});
   t.true(r.failed);
-  t.regex(r.msg!, /truncated or corrupt/);
+  t.regex(r.msg!, /is truncated/);
   t.deepEqual(h.matching(/^dirstate|snapshot restore/), []);
+});
+
+test("the probe reads the file once, for the expected sha256, and leaves etcd's appended hash to snapshot restore", async (t) => {
+  const withSha = host([]);
+  await run(withSha, { sha256: 'c'.repeat(64) });
+  const probe = withSha.matching(/^f=/)[0]!;
+  t.regex(probe, /^w=.* && echo sha256=/m);
+  t.notRegex(probe, /head -c|body_sha256/, 'no second read for the body hash: etcd checks it while restoring');
+
+  // no expected sha256: the whole file is hashed only when a FILE.sha256 is there to compare with
+  const without = host([]);
+  await run(without, {});
+  t.regex(without.matching(/^f=/)[0]!, /if \[ -f "\$f\.sha256" \]; then w=\$\(.*\) && echo sha256=/);
+  // and the restore itself is left to verify the appended hash (no --skip-hash-check)
+  t.false(without.matching(/snapshot restore/)[0]!.includes('--skip-hash-check'));
 });
 
 test('an explicit initial_cluster that leaves this member out is refused', async (t) => {
