@@ -75,7 +75,7 @@ export const distribute = {
       a.src !== undefined ? controllerSource(ctx, resolveControllerPath(ctx.vars, a.src, 'files')) : hostSource(ctx, a.src_host!, a.src_path!);
     // join before the first round trip, so every host of the batch lands in the same group; the
     // dest is not part of the key: the bytes are the same wherever each host puts them
-    const member = fanOut.join(`${ctx.runId}\0${source.id}`, () => source.open());
+    const member = fanOut.join(`${ctx.runId}\0${source.id}`, () => source.open(), batchSize(ctx));
     try {
       return await distributeTo(ctx, a, source, member);
     } finally {
@@ -146,6 +146,12 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
   data.seconds = Math.round(ms) / 1000;
   data.mb_per_s = Math.round(rateMBps(read.size, ms) * 10) / 10;
   return { changed: true, msg: `copied ${read.size} bytes (${data.mb_per_s} MB/s)`, data };
+}
+
+/** how many hosts run this task at most (a lone target need not wait for company) */
+function batchSize(ctx: ModuleContext): number | undefined {
+  const batch = ctx.vars.ansible_play_batch;
+  return Array.isArray(batch) && batch.length > 0 ? batch.length : undefined;
 }
 
 async function remoteSha256(ctx: ModuleContext, path: string, size: number): Promise<string | undefined> {

@@ -7,11 +7,13 @@ import { Sha256Tap } from './checksum.js';
  * `distribute` runs once per host like every module, but reading the source once and writing
  * it to every target is what makes it fast: a file on another host is read and decrypted once
  * instead of once per target, a controller file is hashed once. Hosts join a group under a key
- * (run, source); the group opens the source when the first member has waited `windowMs`
- * and every member that joined has either asked for the data or left (its dest was already up
- * to date). A host that joins after that gets a group of its own: slower, never wrong.
+ * (run, source); the group opens the source when every member that joined has either asked for
+ * the data or left (its dest was already up to date), and either the hosts the task runs on
+ * have all joined (`expected`) or the first member has waited `windowMs` (some of them may not
+ * run the task at all). A host that joins after that gets a group of its own: slower, never
+ * wrong.
  *
- *   const member = fanOut.join(key, () => openSource());
+ *   const member = fanOut.join(key, () => openSource(), hostsOfTheTask.length);
  *   ... decide whether this host needs the file ...
  *   if (!needed) member.leave();
  *   else { const { stream, digest } = member.take(); await put(stream); await digest; }
@@ -56,6 +58,13 @@ class Group {
 
   get isOpen(): boolean {
     return !this.started;
+  }
+
+  /** every host that can join has joined: no reason to wait out the window */
+  closeWindow(): void {
+    this.windowOver = true;
+    clearTimeout(this.timer);
+    this.maybeStart();
   }
 
   maybeStart(): void {
@@ -127,7 +136,8 @@ export class FanOut {
 
   constructor(private readonly windowMs = 100) {}
 
-  join(key: string, open: () => Promise<Readable>): FanOutMember {
+  /** @param expected how many hosts may join at most (the task's hosts), when known */
+  join(key: string, open: () => Promise<Readable>, expected?: number): FanOutMember {
     let group = this.groups.get(key);
     if (group === undefined || !group.isOpen) {
       const g: Group = new Group(open, this.windowMs, () => {
@@ -142,6 +152,7 @@ export class FanOut {
     // before the consumer attached from crashing the process
     member.out.on('error', () => {});
     g.members.add(member);
+    if (expected !== undefined && g.members.size >= expected) g.closeWindow();
     return {
       take: () => {
         if (member.state !== 'waiting') throw new Error('fan-out member already took or left');

@@ -105,3 +105,19 @@ test('fan-out: a source error reaches every member', async (t) => {
   await t.throwsAsync(collect(b.stream), { message: /Input\/output error/ });
   await t.throwsAsync(a.digest);
 });
+
+test('fan-out: once every expected host has joined and decided, the read starts without waiting out the window', async (t) => {
+  const src = countingSource(chunks(2));
+  const fan = new FanOut(60_000);
+  const a = fan.join('k', src.open, 2);
+  const b = fan.join('k', src.open, 2);
+  const outs = [a.take(), b.take()];
+  await Promise.all(outs.map((o) => collect(o.stream)));
+  t.is(src.opened.count, 1, 'one shared read, well before the 60 s window');
+
+  // fewer hosts than expected (one skipped the task): the window still decides
+  const lone = new FanOut(1000).join('k', src.open, 2).take();
+  const raced = await Promise.race([collect(lone.stream).then(() => 'read'), new Promise((r) => setTimeout(() => r('waiting'), 100))]);
+  t.is(raced, 'waiting');
+  lone.stream.destroy();
+});
