@@ -227,7 +227,9 @@ systemctl restart etcd`,
     );
     try {
       // the guarded unit starts etcd normally when nothing is set aside
-      await waitHealthy(sb, 'the cluster healthy with the guarded unit on node2');
+      const guarded = await waitHealthy(sb, 'the cluster healthy with the guarded unit on node2');
+      const leaderName = need(guarded.members.find((m) => m.id === guarded.leader)?.name, 'the leader member');
+      const leaderHost = need(sb.hosts.find((h) => h.etcd?.name === leaderName)?.inventoryName, 'the leader host');
       const inodes: Record<string, [string, string]> = {};
       for (const h of hostNames(sb)) {
         inodes[h] = [await inodeOf(sb, h, DATA_DIR), await inodeOf(sb, h, `${DATA_DIR}/member/snap/db`)];
@@ -249,6 +251,11 @@ systemctl restart etcd`,
         [['node2', 'Start etcd on every member']],
         describeRun(r),
       );
+      // the followers stopped first, the leader after them (it then has nobody to hand over to)
+      const stopped = (task: string) =>
+        r.events.filter((e): e is EventOf<'host:end'> => e.type === 'host:end' && e.phase === 'task' && e.task === task && e.status === 'changed').map((e) => e.host);
+      t.deepEqual(stopped('Stop etcd on the followers').sort(), hostNames(sb).filter((h) => h !== leaderHost).sort(), describeRun(r));
+      t.deepEqual(stopped('Stop etcd on the leader'), [leaderHost], describeRun(r));
       for (const h of hostNames(sb)) {
         const recap = r.end!.recap[h]!;
         t.true(recap.rolled_back > 0, `${h} was rolled back: ${JSON.stringify(recap)}`);
