@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { applyCommand } from './cli/apply-command.js';
