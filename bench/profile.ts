@@ -1,5 +1,5 @@
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { compileScript, outDir, repoDir } from './lib/compile.js';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { compileScript, repoDir } from './lib/compile.js';
 import type { BenchContext } from './lib/context.js';
 import { summarizeProfile } from './lib/cpu-profile.js';
 import { startupImports } from './lib/import-graph.js';
@@ -14,38 +14,6 @@ import { TASKS, TRUE_20 } from './overhead.js';
 const NO_NATIVE = `${repoDir}bench/lib/no-native-crypto.cjs`;
 const COUNT_MODULES = `${repoDir}bench/lib/count-modules.mjs`;
 
-/**
- * Build dist/ into one file per entry with esbuild (present as a dependency of tsx), ssh2 kept
- * external so its native addon still loads: what a single-file build of the CLI would save.
- */
-async function buildBundle(): Promise<string | undefined> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return undefined;
-  }
-  const dir = `${outDir}bundle/`;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(`${dir}dist`, { recursive: true });
-  await esbuild.build({
-    entryPoints: [`${repoDir}dist/cli.js`],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: `${dir}dist`,
-    // native addons and packages that read their own files at run time stay outside
-    external: ['ssh2', 'cpu-features', 'etcd3', '@grpc/*', 'protobufjs'],
-    banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
-  // the CLI reads ../package.json for --version
-  copyFileSync(`${repoDir}package.json`, `${dir}package.json`);
-  return `${dir}dist/cli.js`;
-}
-
 async function processSample(args: string[], env?: NodeJS.ProcessEnv): Promise<Sample> {
   const r = await run(process.execPath, args, { timed: true, cwd: repoDir, timeoutMs: 120_000, ...(env ? { env } : {}) });
   if (r.code !== 0) throw new Error(`node ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-500)}`);
@@ -59,23 +27,23 @@ async function moduleCount(args: string[]): Promise<Record<string, number>> {
 }
 
 export async function benchProfile(ctx: BenchContext, cluster: Cluster): Promise<Section> {
-  // the packages the CLI loads before doing anything, found in dist/ (or src/ without a build)
-  const graph = startupImports(ctx.cli.mode === 'dist' ? `${repoDir}dist/cli.js` : `${repoDir}src/cli.ts`);
+  // the packages the CLI loads before doing anything, from the source (dist/ is one file now)
+  const graph = startupImports(`${repoDir}src/cli.ts`);
   const PACKAGES = [...graph.packages.keys()];
-  const bundle = ctx.cli.mode === 'dist' ? await buildBundle().catch(() => undefined) : undefined;
-  const bundleCli: RunbookCli | undefined = bundle ? { mode: 'dist', cmd: process.execPath, args: [bundle] } : undefined;
+  // the same build without V8's code cache (what every start cost before the launcher had one)
+  const noCache = ctx.cli.mode === 'dist';
+  const noCacheEnv = { ...process.env, RUNBOOK_COMPILE_CACHE: '0' };
 
   // 1. start-up, fresh processes
   const startup: Array<[string, () => Promise<Sample>]> = [
     ['node -e 0', () => processSample(['-e', '0'])],
     ...PACKAGES.map((p): [string, () => Promise<Sample>] => [`import '${p}'`, () => processSample(['--input-type=module', '-e', `await import('${p}')`])]),
-    ['runbook --version (dist/)', () => processSample([...ctx.cli.args, '--version'])],
+    ['runbook --version', () => processSample([...ctx.cli.args, '--version'])],
   ];
-  if (bundle) startup.push(['runbook --version (one-file build)', () => processSample([bundle, '--version'])]);
+  if (noCache) startup.push(['runbook --version, no code cache', () => processSample([...ctx.cli.args, '--version'], noCacheEnv)]);
   ctx.log(`profile: start-up of fresh processes, ${ctx.runs} rounds + warm-up`);
   const st = await rounds(ctx.runs, startup, ctx.log);
   const distCount = await moduleCount([...ctx.cli.args, '--version']);
-  const bundleCount = bundle ? await moduleCount([bundle, '--version']) : {};
   const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
   const nodeCpu = field(st.get('node -e 0'), (s) => s.cpuMs);
   const rows: Row[] = startup.map(([k]) => {
@@ -86,21 +54,21 @@ export async function benchProfile(ctx: BenchContext, cluster: Cluster): Promise
         'wall time': fmtSeconds(sum(s, (x) => x.wallMs)),
         CPU: fmtSeconds(sum(s, (x) => x.cpuMs)),
         'CPU beyond node -e 0': k === 'node -e 0' ? '–' : fmtMs(summarize(field(s, (x) => x.cpuMs).map((c, i) => c - nodeCpu[i]!))),
-        'module files': k.includes('dist/') ? String(total(distCount)) : k.includes('one-file') ? String(total(bundleCount)) : '',
+        'module files': k.startsWith('runbook') ? String(total(distCount)) : '',
       },
     };
   });
 
-  // 2. the whole 20-task apply: dist/ as built today, the one-file build, and dist/ with a big
-  // ssh config (which runbook reads again for every task on every host)
+  // 2. the whole 20-task apply: as built, without the code cache, and with a big ssh config
+  // (which runbook once read again for every task on every host)
   const sshConfig = `${ctx.workDir}/ssh_config-300-hosts`;
   writeFileSync(sshConfig, bigSshConfig(300));
   const applyMethods: Array<[string, () => Promise<Sample>]> = [
     ['dist', () => applySample(ctx, ctx.cli, cluster, ['--ssh-config', '/dev/null'])],
     ['ssh-config', () => applySample(ctx, ctx.cli, cluster, ['--ssh-config', sshConfig])],
   ];
-  if (bundleCli) applyMethods.push(['bundle', () => applySample(ctx, bundleCli, cluster, ['--ssh-config', '/dev/null'])]);
-  ctx.log('profile: apply, dist/ vs a one-file build');
+  if (noCache) applyMethods.push(['nocache', () => applySample(ctx, ctx.cli, cluster, ['--ssh-config', '/dev/null'], noCacheEnv)]);
+  ctx.log('profile: apply, with and without the code cache');
   const ap = await rounds(ctx.runs, applyMethods, ctx.log);
 
   // 3. ssh2 with and without its native crypto addon
@@ -135,7 +103,7 @@ export async function benchProfile(ctx: BenchContext, cluster: Cluster): Promise
   const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   const prof = profFile ? summarizeProfile(`${profDir}/${profFile}`, repoDir) : undefined;
 
-  return profileSection({ rows, st, ap, nat, prof, distCount, haveBundle: Boolean(bundle), graph });
+  return profileSection({ rows, st, ap, nat, prof, distCount, haveNoCache: noCache, graph });
 }
 
 /** an OpenSSH client config for a fleet: `hosts` Host blocks of 6 options each (none matches the sandbox) */
@@ -147,8 +115,8 @@ function bigSshConfig(hosts: number): string {
   return out.join('\n');
 }
 
-async function applySample(ctx: BenchContext, cli: RunbookCli, cluster: Cluster, extraArgs: string[]): Promise<Sample> {
-  const r = await runbookApply(cli, TRUE_20, { inventory: cluster.inventoryYaml, workDir: ctx.workDir, forks: 10, extraArgs });
+async function applySample(ctx: BenchContext, cli: RunbookCli, cluster: Cluster, extraArgs: string[], env?: NodeJS.ProcessEnv): Promise<Sample> {
+  const r = await runbookApply(cli, TRUE_20, { inventory: cluster.inventoryYaml, workDir: ctx.workDir, forks: 10, extraArgs, ...(env ? { env } : {}) });
   assertApplyOk(r, 'runbook apply true-20.yaml');
   return { wallMs: r.proc.wallMs, cpuMs: cpuMs(r.proc), ...(r.proc.maxRssKb !== undefined ? { maxRssKb: r.proc.maxRssKb } : {}), extra: { ...applyPhases(r) } };
 }
@@ -160,12 +128,12 @@ function profileSection(o: {
   nat: Map<string, Series>;
   prof: ReturnType<typeof summarizeProfile> | undefined;
   distCount: Record<string, number>;
-  haveBundle: boolean;
+  haveNoCache: boolean;
   graph: ReturnType<typeof startupImports>;
 }): Section {
   const parts: string[] = [];
   parts.push(
-    `**Packages \`dist/cli.js\` imports statically** (${o.graph.ownModules} of runbook's own modules on the static graph; first import chain found):`,
+    `**Packages \`src/cli.ts\` imports statically** (${o.graph.ownModules} of runbook's own modules on the static graph, all in the one-file build \`dist/runbook.cjs\` but ssh2 and etcd3; first import chain found):`,
     '',
     ...[...o.graph.packages].map(([p, chain]) => `- \`${p}\` ← ${chain.slice().reverse().map((f) => `\`${f}\``).join(' ← ')}`),
     '',
@@ -174,42 +142,42 @@ function profileSection(o: {
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  parts.push(`Module files \`runbook --version\` loads from dist/: ${counts}.`);
+  parts.push(`Module files \`runbook --version\` loads: ${counts}.`);
 
   const d = o.ap.get('dist');
-  const b = o.ap.get('bundle');
+  const b = o.ap.get('nocache');
   const sc = o.ap.get('ssh-config');
   const dWall = field(d, (s) => s.wallMs);
   const dCpu = field(d, (s) => s.cpuMs);
   const applyRows: Row[] = [
     {
-      name: 'dist/ (as built today)',
-      cells: { 'wall time': fmtSeconds(summarize(dWall)), CPU: fmtSeconds(summarize(dCpu)), 'start-up': fmtMs(sum(d, (s) => s.extra?.startupMs)), 'vs dist/ (wall)': '1x', 'CPU vs dist/': '–' },
+      name: 'as built (one-file build, code cache)',
+      cells: { 'wall time': fmtSeconds(summarize(dWall)), CPU: fmtSeconds(summarize(dCpu)), 'start-up': fmtMs(sum(d, (s) => s.extra?.startupMs)), 'vs as built (wall)': '1x', 'CPU vs as built': '–' },
     },
   ];
   applyRows.push({
-    name: 'dist/ with a 300-host ssh config (--ssh-config, 2,100 lines)',
+    name: 'with a 300-host ssh config (--ssh-config, 2,100 lines)',
     cells: {
       'wall time': fmtSeconds(sum(sc, (s) => s.wallMs)),
       CPU: fmtSeconds(sum(sc, (s) => s.cpuMs)),
       'start-up': fmtMs(sum(sc, (s) => s.extra?.startupMs)),
-      'vs dist/ (wall)': fmtRatio(summarize(pairRatios(field(sc, (s) => s.wallMs), dWall)), 2),
-      'CPU vs dist/': fmtDeltaMs(summarize(field(sc, (s) => s.cpuMs).map((c, i) => c - dCpu[i]!))),
+      'vs as built (wall)': fmtRatio(summarize(pairRatios(field(sc, (s) => s.wallMs), dWall)), 2),
+      'CPU vs as built': fmtDeltaMs(summarize(field(sc, (s) => s.cpuMs).map((c, i) => c - dCpu[i]!))),
     },
   });
-  if (o.haveBundle) {
+  if (o.haveNoCache) {
     applyRows.push({
-      name: 'one-file build (esbuild, ssh2 external)',
+      name: 'without the code cache (RUNBOOK_COMPILE_CACHE=0)',
       cells: {
         'wall time': fmtSeconds(sum(b, (s) => s.wallMs)),
         CPU: fmtSeconds(sum(b, (s) => s.cpuMs)),
         'start-up': fmtMs(sum(b, (s) => s.extra?.startupMs)),
-        'vs dist/ (wall)': fmtRatio(summarize(pairRatios(field(b, (s) => s.wallMs), dWall)), 2),
-        'CPU vs dist/': fmtDeltaMs(summarize(field(b, (s) => s.cpuMs).map((c, i) => c - dCpu[i]!))),
+        'vs as built (wall)': fmtRatio(summarize(pairRatios(field(b, (s) => s.wallMs), dWall)), 2),
+        'CPU vs as built': fmtDeltaMs(summarize(field(b, (s) => s.cpuMs).map((c, i) => c - dCpu[i]!))),
       },
     });
   }
-  parts.push('', `**The ${TASKS}-task apply on 3 hosts**: dist/ as built; with a big ssh config (runbook re-reads it for every task on every host); a one-file build of the same dist/ (esbuild, by the bench, into bench/.out/bundle). All with \`--ssh-config\` given, so no one's ~/.ssh/config takes part:`, '', markdownTable(['wall time', 'CPU', 'start-up', 'vs dist/ (wall)', 'CPU vs dist/'], applyRows));
+  parts.push('', `**The ${TASKS}-task apply on 3 hosts**: as built (\`dist/cli.js\` runs the one-file build \`dist/runbook.cjs\` with the V8 code cache \`npm run build\` writes beside it); with a big ssh config; the same build compiled from source on every start (\`RUNBOOK_COMPILE_CACHE=0\`). All with \`--ssh-config\` given, so no one's ~/.ssh/config takes part:`, '', markdownTable(['wall time', 'CPU', 'start-up', 'vs as built (wall)', 'CPU vs as built'], applyRows));
 
   const n = (k: string) => o.nat.get(k);
   const natRows: Row[] = [

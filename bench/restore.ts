@@ -93,6 +93,20 @@ async function cleanMembers(c: Cluster): Promise<void> {
   await onAll(c, () => `rm -rf ${d}.pre-restore-* ${d}.snapshot-*.db ${d}.failed-restore-* ${d}.bench-old ${d}.bench-snapshot.db`);
 }
 
+/** the host whose member leads, from one `endpoint status` on each member (undefined: none) */
+async function leaderHost(c: Cluster): Promise<Host | undefined> {
+  const statuses = await Promise.all(
+    c.hosts.map(async (h) => {
+      const r = await ssh(c, h.ip, 'ETCDCTL_API=3 etcdctl endpoint status -w json --command-timeout=2s', { timeoutMs: 10_000 });
+      // "leader" and the member's own id, as plain numbers (JSON.parse would round them)
+      const leaderId = /"leader":(\d+)/.exec(r.stdout)?.[1];
+      const memberId = /"member_id":(\d+)/.exec(r.stdout)?.[1];
+      return leaderId !== undefined && leaderId === memberId;
+    }),
+  );
+  return c.hosts[statuses.indexOf(true)];
+}
+
 /**
  * etcd's own restore of every member, by hand, step by step, each step one ssh command per
  * member, members in parallel: the same steps as playbooks/restore-etcd.yaml without any checks.
@@ -104,7 +118,11 @@ async function manualRestore(c: Cluster, snapshot: string): Promise<Sample> {
   const t0 = performance.now();
   await Promise.all(c.hosts.map((h) => runOk('scp', ['-q', ...sshOptions(c), snapshot, `${c.user}@${h.ip}:${staged}`], { timeoutMs: 300_000 })));
   const t1 = performance.now();
-  await onAll(c, () => 'systemctl stop etcd');
+  // followers first, the leader last, as the playbook does (and any careful operator): stopped
+  // all at once, the leader waits out etcd's 7 s leader-transfer timeout
+  const leader = await leaderHost(c);
+  await Promise.all(c.hosts.filter((h) => h !== leader).map((h) => sshOk(c, h.ip, 'systemctl stop etcd')));
+  if (leader) await sshOk(c, leader.ip, 'systemctl stop etcd');
   const t2 = performance.now();
   await onAll(
     c,
