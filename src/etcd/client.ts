@@ -11,6 +11,7 @@
  *   await conn.client.maintenance.status(callOptions(5000));
  */
 // etcd3 pulls in gRPC and protobuf (~0.2 s to load): loaded when a run first talks to etcd
+import { createRequire } from 'node:module';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Become, Transport } from '../transport/types.js';
 import type { EtcdHostConfig } from './host-config.js';
@@ -18,6 +19,15 @@ import { parseEndpoint } from './host-config.js';
 import { openLocalForward } from './local-forward.js';
 import { quietIpServernameWarning } from './quiet-ip-servername.js';
 import { readTlsMaterial, type TlsMaterial } from './tls-files.js';
+
+/**
+ * etcd3 (with gRPC) is loaded on first use: runs without etcd modules start ~40 ms sooner. With
+ * require rather than import(): the one-file build runs as a vm.Script, which has no loader for
+ * a dynamic import() of a package left outside the build.
+ */
+function loadEtcd3(): typeof import('etcd3') {
+  return createRequire(import.meta.url)('etcd3') as typeof import('etcd3');
+}
 
 export interface EtcdConnection {
   client: Etcd3;
@@ -76,7 +86,7 @@ export async function connectEtcd(opts: ConnectOptions): Promise<EtcdConnection>
     grpcOptions['grpc.ssl_target_name_override'] = ep.host;
     grpcOptions['grpc.default_authority'] = ep.host;
   }
-  const { Etcd3 } = await import('etcd3');
+  const { Etcd3 } = loadEtcd3();
   const client = new Etcd3({
     hosts: `${ep.tls ? 'https' : 'http'}://127.0.0.1:${fwd.port}`,
     credentials: ep.tls ? opts.tls : undefined,

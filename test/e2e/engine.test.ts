@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliCommand } from '../helpers/runbook-cli.js';
 import { useSandbox } from '../helpers/sandbox.js';
 
 const sandbox = useSandbox(test, { name: 'engine', hosts: 3, sshOnly: true });
@@ -26,7 +27,7 @@ interface CliResult {
 /** the CLI as an operator runs it, without a terminal; JSON events on stdout */
 function runbook(args: string[], opts: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli.ts'), ...args, '--runs-dir', join(work, 'runs'), '--locks-dir', join(work, 'locks')], {
+    const child = spawn(process.execPath, [...cliCommand(), ...args, '--runs-dir', join(work, 'runs'), '--locks-dir', join(work, 'locks')], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

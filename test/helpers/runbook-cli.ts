@@ -1,18 +1,24 @@
 /**
- * Runs the real command line (`node --import tsx src/cli.ts apply ...`) as a child process, the
- * way an operator would, with `-o json`, and hands back its exit code and events. Every call
+ * Runs the real command line as built (`node dist/cli.js apply ...`: the launcher, the one-file
+ * build and its code cache, what an operator installs) as a child process, the way they would, with `-o json`, and hands back its exit code and events. Every call
  * gets the runs and locks directories of its CliSession, so tests stay independent of each
  * other and of the repository's own .runbook directory.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventOf, RunEvent } from '../../src/events/types.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliEntry = join(repoRoot, 'src/cli.ts');
+const cliEntry = join(repoRoot, 'dist/cli.js');
+
+/** node's arguments that start the built CLI; `npm test` builds first, a bare `ava` must too */
+export function cliCommand(): string[] {
+  if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run \`npm run build\` before the end-to-end tests`);
+  return [cliEntry];
+}
 
 export interface CliResult {
   args: string[];
@@ -41,7 +47,7 @@ export interface ApplyOptions {
 export function runCli(args: string[], timeoutMs = 300_000): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+    const child = spawn(process.execPath, [...cliCommand(), ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
