@@ -110,7 +110,8 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
     return { changed: true, msg: `would copy ${size} bytes from ${source.label}`, data };
   }
 
-  const { stream, digest } = member.take();
+  // with an expected sha256 the host checks its copy against it: no hashing here on the way
+  const { stream, digest } = member.take({ hash: expected === undefined });
   const progress = new TransferProgress(size, ctx.log, `${source.label} -> ${a.dest}`);
   const counter = new ByteCounter((n) => progress.update(n));
   const abort = () => stream.destroy(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted'));
@@ -133,16 +134,17 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
   if (putDone.status === 'rejected') throw putDone.reason;
   const ms = performance.now() - started;
   const read = await digest;
-  if (read.size !== size || (expected !== undefined && read.sha256 !== expected)) {
+  const sha256 = expected ?? read.sha256;
+  if (read.size !== size || sha256 === undefined || (read.sha256 !== undefined && read.sha256 !== sha256)) {
     await removeQuietly(ctx, tmp);
     const why =
-      read.size !== size ? `${read.size} bytes were read, ${size} expected (did it change?)` : `its sha256 is ${read.sha256}, expected ${expected}`;
+      read.size !== size ? `${read.size} bytes were read, ${size} expected (did it change?)` : `its sha256 is ${read.sha256 ?? 'unknown'}, expected ${sha256}`;
     return { changed: false, failed: true, msg: `source ${source.label} is not the expected file: ${why}`, data };
   }
   // the host checks its copy against what the controller read, then renames it into place
-  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256: read.sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
+  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
   progress.finish(read.size);
-  data.checksum = read.sha256;
+  data.checksum = sha256;
   data.seconds = Math.round(ms) / 1000;
   data.mb_per_s = Math.round(rateMBps(read.size, ms) * 10) / 10;
   return { changed: true, msg: `copied ${read.size} bytes (${data.mb_per_s} MB/s)`, data };

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { Sha256Tap } from './checksum.js';
+import { ByteCounter } from './progress.js';
 
 /**
  * One source stream shared by the hosts of a task that need it at the same time.
@@ -23,15 +24,26 @@ import { Sha256Tap } from './checksum.js';
  * fails is dropped; the others go on.
  */
 export interface FanOutMember {
-  /** this host needs the data: its own stream of it, and the sha256 of the whole source */
-  take(): { stream: Readable; digest: Promise<{ sha256: string; size: number }> };
+  /**
+   * this host needs the data: its own stream of it, and the size and sha256 of the whole source.
+   * `hash: false` when the host already knows what the data must hash to (it checks its copy
+   * against that): when no member of the group asks for the hash, the source is not hashed
+   * here at all, and `sha256` is undefined.
+   */
+  take(opts?: { hash?: boolean }): { stream: Readable; digest: Promise<SourceDigest> };
   /** this host does not need the data (or stopped needing it); idempotent */
   leave(): void;
+}
+
+export interface SourceDigest {
+  size: number;
+  sha256?: string;
 }
 
 interface Member {
   state: 'waiting' | 'taken' | 'left';
   out: PassThrough;
+  wantsHash: boolean;
 }
 
 class Group {
@@ -39,8 +51,8 @@ class Group {
   private windowOver = false;
   private started = false;
   private readonly timer: NodeJS.Timeout;
-  readonly digest: Promise<{ sha256: string; size: number }>;
-  private settleDigest!: { resolve: (d: { sha256: string; size: number }) => void; reject: (e: unknown) => void };
+  readonly digest: Promise<SourceDigest>;
+  private settleDigest!: { resolve: (d: SourceDigest) => void; reject: (e: unknown) => void };
 
   constructor(
     private readonly open: () => Promise<Readable>,
@@ -87,7 +99,8 @@ class Group {
       this.settleDigest.reject(err);
       return;
     }
-    const tap = new Sha256Tap();
+    // hashing costs ~0.2 s of this thread per 256 MB, in the data path: only when someone asked
+    const tap = takers.some((m) => m.wantsHash) ? new Sha256Tap() : new ByteCounter(() => {});
     source.on('error', (err) => tap.destroy(err));
     tap.on('error', (err) => {
       for (const m of takers) m.out.destroy(err);
@@ -124,7 +137,7 @@ class Group {
     });
     tap.on('end', () => {
       ended = true;
-      this.settleDigest.resolve({ sha256: tap.digest(), size: tap.bytes });
+      this.settleDigest.resolve(tap instanceof Sha256Tap ? { sha256: tap.digest(), size: tap.bytes } : { size: tap.bytes });
       for (const out of active) out.end();
     });
     source.pipe(tap);
@@ -147,16 +160,17 @@ export class FanOut {
       this.groups.set(key, g);
     }
     const g = group;
-    const member: Member = { state: 'waiting', out: new PassThrough() };
+    const member: Member = { state: 'waiting', out: new PassThrough(), wantsHash: true };
     // the consumer sees the error through its own pipeline; this keeps an error that arrives
     // before the consumer attached from crashing the process
     member.out.on('error', () => {});
     g.members.add(member);
     if (expected !== undefined && g.members.size >= expected) g.closeWindow();
     return {
-      take: () => {
+      take: (opts = {}) => {
         if (member.state !== 'waiting') throw new Error('fan-out member already took or left');
         member.state = 'taken';
+        member.wantsHash = opts.hash ?? true;
         g.maybeStart();
         return { stream: member.out, digest: g.digest };
       },

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { distribute } from '../../../src/modules/distribute.js';
@@ -60,14 +60,26 @@ test('distribute: same size and same sha256: unchanged, nothing sent', async (t)
   t.like(r, { changed: false, msg: 'already up to date' });
 });
 
-test('distribute: the expected sha256 argument is enforced', async (t) => {
+test('distribute: with an expected sha256 the host checks against it and the controller does not hash', async (t) => {
   const dir = await controllerFile(t);
   const fake = target('node1');
+  const given = sha(SNAP);
+  const r = await distribute.run(moduleContext(fake, { vars: { playbook_dir: dir } }), parseArgs(distribute.schema, { src: 'snap.db', dest: DEST, sha256: given.toUpperCase() }));
+  t.like(r, { changed: true, data: { checksum: given } });
+  t.true(fake.commands[1]!.includes(`if [ "\${s%% *}" != ${given} ]`), fake.commands[1]);
+});
+
+test('distribute (local host): a wrong expected sha256 fails on the host, removes the temp file, leaves dest alone', async (t) => {
+  const dir = await controllerFile(t);
+  const dest = join(dir, 'out', 'snap.db');
+  await mkdir(join(dir, 'out'));
+  await writeFile(dest, 'the old content');
   const wrong = 'a'.repeat(64);
-  const r = await distribute.run(moduleContext(fake, { vars: { playbook_dir: dir } }), parseArgs(distribute.schema, { src: 'snap.db', dest: DEST, sha256: wrong }));
-  t.like(r, { changed: false, failed: true });
-  t.regex(r.msg!, /not the expected file: its sha256 is [0-9a-f]{64}, expected a{64}/);
-  t.deepEqual(fake.commands.slice(1), [`rm -f -- ${TMP}`], 'the temp file is removed, dest is untouched');
+  const run = distribute.run(moduleContext(localTransport('node1'), { vars: { playbook_dir: dir } }), parseArgs(distribute.schema, { src: 'snap.db', dest, sha256: wrong }));
+  const err = await t.throwsAsync(run);
+  t.regex(err!.message, new RegExp(`sha256 mismatch: the host has ${sha(SNAP)}, expected ${wrong}`));
+  t.is(await readFile(dest, 'utf8'), 'the old content');
+  t.deepEqual((await readdir(join(dir, 'out'))).sort(), ['snap.db'], 'no temp file left behind');
 });
 
 test('distribute: check mode reports and sends nothing', async (t) => {
@@ -175,4 +187,14 @@ test('distribute: a target whose upload fails is dropped; the others of the grou
   t.regex(String((results[0] as PromiseRejectedResult).reason), /No space left/);
   for (const r of results.slice(1)) t.like((r as PromiseFulfilledResult<{ changed: boolean }>).value, { changed: true });
   t.is(source.gets.length, 1);
+});
+
+test('distribute (local host): a big controller file arrives whole, with its sha256 checked on the host', async (t) => {
+  const bytes = Buffer.alloc(6 * 1024 * 1024 + 5);
+  for (let i = 0; i < bytes.length; i += 991) bytes[i] = i % 253;
+  const dir = await controllerFile(t, bytes);
+  const dest = join(dir, 'big.db');
+  const r = await distribute.run(moduleContext(localTransport('node1'), { vars: { playbook_dir: dir } }), parseArgs(distribute.schema, { src: 'snap.db', dest }));
+  t.like(r, { changed: true, data: { checksum: sha(bytes), size: bytes.length } });
+  t.true((await readFile(dest)).equals(bytes));
 });

@@ -121,3 +121,19 @@ test('fan-out: once every expected host has joined and decided, the read starts 
   t.is(raced, 'waiting');
   lone.stream.destroy();
 });
+
+test('fan-out: the source is hashed only when a member asks for the hash', async (t) => {
+  const data = chunks(4);
+  const plain = new FanOut(5);
+  const members = [plain.join('k', countingSource(data).open), plain.join('k', countingSource(data).open)];
+  const outs = members.map((m) => m.take({ hash: false }));
+  await Promise.all(outs.map((o) => collect(o.stream)));
+  t.deepEqual(await outs[0]!.digest, { size: 4 * 64 * 1024 });
+
+  const mixed = new FanOut(5);
+  const src = countingSource(data);
+  const a = mixed.join('k', src.open).take({ hash: false });
+  const b = mixed.join('k', src.open).take();
+  await Promise.all([collect(a.stream), collect(b.stream)]);
+  t.deepEqual(await a.digest, { sha256: sha(Buffer.concat(data)), size: 4 * 64 * 1024 }, 'one member asked: everyone gets it');
+});
