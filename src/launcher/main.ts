@@ -14,8 +14,9 @@ import { cacheFileName, compileBuild, readCache, userCacheDir, writeCache } from
 
 const here = dirname(fileURLToPath(import.meta.url));
 const build = join(here, 'runbook.cjs');
-const source = readFileSync(build, 'utf8');
-const name = cacheFileName(source);
+const bytes = readFileSync(build);
+const name = cacheFileName(bytes);
+const source = bytes.toString('utf8');
 
 const off = process.env.RUNBOOK_COMPILE_CACHE === '0';
 const dir = off ? undefined : userCacheDir();

@@ -9,8 +9,9 @@ import { dirname, resolve } from 'node:path';
 import { cacheFileName, eagerCache, writeCache } from './compile-cache.js';
 
 const build = resolve(process.argv[2] ?? 'dist/runbook.cjs');
-const source = readFileSync(build, 'utf8');
-const name = cacheFileName(source);
+const bytes = readFileSync(build);
+const source = bytes.toString('utf8');
+const name = cacheFileName(bytes);
 if (!writeCache(dirname(build), name, eagerCache(build, source))) {
   console.error(`could not write the code cache ${name} beside ${build}; runbook still works, it compiles on every start`);
 }

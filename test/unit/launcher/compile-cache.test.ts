@@ -22,9 +22,10 @@ process.stdout.write(greet(process.argv[2] ?? 'nobody') + '\\n');
 `;
 
 test('the cache name follows the build: another build never gets this one', (t) => {
-  t.is(cacheFileName(BUILD_SOURCE), cacheFileName(BUILD_SOURCE));
-  t.not(cacheFileName(BUILD_SOURCE), cacheFileName(`${BUILD_SOURCE} `));
-  t.regex(cacheFileName(BUILD_SOURCE), /^runbook-[0-9a-f]{20}\.v8cache$/);
+  const bytes = Buffer.from(BUILD_SOURCE);
+  t.is(cacheFileName(bytes), cacheFileName(Buffer.from(BUILD_SOURCE)));
+  t.not(cacheFileName(bytes), cacheFileName(Buffer.from(`${BUILD_SOURCE} `)));
+  t.regex(cacheFileName(bytes), /^runbook-[0-9a-f]{20}\.v8cache$/);
 });
 
 test('an eager cache is accepted by V8 for its build and rejected for another', (t) => {
@@ -53,7 +54,7 @@ test('the launcher runs the build with the cache beside it, else writes the user
   const userCache = join(dir, 'cache');
   const run = (env: Record<string, string> = {}) =>
     execFileSync(process.execPath, [join(dist, 'cli.js'), 'ops'], { encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: join(dir, 'cache'), ...env } });
-  const name = cacheFileName(BUILD_SOURCE);
+  const name = cacheFileName(Buffer.from(BUILD_SOURCE));
 
   // no cache anywhere: it runs, and leaves one for the next run
   t.is(run(), 'hello ops from runbook.cjs\n');
