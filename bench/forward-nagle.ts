@@ -1,7 +1,7 @@
 /**
  * etcd's Snapshot RPC through an SSH-forwarded local port, the way src/etcd/local-forward.ts
  * carries every etcd call (a 127.0.0.1 listener piped into an ssh2 forwardOut channel), with the
- * accepted socket left as Node creates it (Nagle on, as local-forward.ts does today) or with
+ * accepted socket left as Node creates it (Nagle on, as local-forward.ts had it before the fix) or with
  * setNoDelay(true). Measures the rate the snapshot arrives at, for at most `capMs`.
  */
 import net from 'node:net';

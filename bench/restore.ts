@@ -183,7 +183,7 @@ export async function benchRestore(ctx: BenchContext, c: Cluster): Promise<Secti
   for (const noDelay of [false, true]) {
     const f = await forwardedSnapshotRate(c, noDelay, noDelay ? 120_000 : 10_000);
     rows.push({
-      name: `Snapshot RPC via a local forward, ${noDelay ? 'setNoDelay(true)' : 'Nagle on (src/etcd/local-forward.ts today)'}`,
+      name: `Snapshot RPC via a local forward, ${noDelay ? 'setNoDelay(true)' : 'Nagle on (src/etcd/local-forward.ts before its fix)'}`,
       cells: {
         'wall time': fmtSeconds(summarize([f.ms])),
         detail: `${f.mbPerS.toFixed(1)} MB/s (${(f.bytes / 1e6).toFixed(0)} MB${f.complete ? '' : `, stopped after ${(f.ms / 1000).toFixed(0)} s`}); one run`,
@@ -292,7 +292,7 @@ function restoreSection(o: {
     method: [
       `${KEYS} keys of ${VALUE_BYTES} random bytes (${((KEYS * VALUE_BYTES) / 1e6).toFixed(0)} MB of values; etcd db ${(o.dbBytes / 1e6).toFixed(0)} MB, snapshot ${(o.snapBytes / 1e6).toFixed(0)} MB), put with etcd3 in transactions of ${PER_TXN}; the snapshot is kept on this machine (the backup playbook's default, backup_host=localhost).`,
       `"By hand" is the floor any tool needs: copy the snapshot to every member, stop etcd, move the data dir aside, \`etcdctl snapshot restore\` with a new cluster token, start, poll \`endpoint health --cluster\`; members in parallel; the key count is checked afterwards.`,
-      `runbook's own overhead = (runbook − by hand) / runbook, pair by pair, with the \`stop etcd\` step taken out of both sides: it is etcd's own and swings between 1.3 s and 8.3 s in both flows (when every member gets SIGTERM at once, the leader tries to hand leadership to a member that is itself stopping and gives up after 7 s: "leader transfer took too long" in its log).`,
+      `runbook's own overhead = (runbook − by hand) / runbook, pair by pair, with the \`stop etcd\` step taken out of both sides: it is etcd's own (both flows stop the followers first and the leader last: stopped all at once, the leader tries to hand leadership to a member that is itself stopping and gives up after 7 s, "leader transfer took too long" in its log, and the stop swung between 1.3 s and 8.3 s).`,
       `The backup playbook runs once. The two "Snapshot RPC via a local forward" rows (\`bench/forward-nagle.ts\`) pull the same snapshot through an SSH-forwarded 127.0.0.1 port, the way runbook's etcd modules reach a member, with and without Nagle on the accepted socket.`,
     ].join(' '),
     columns: ['wall time', 'detail'],
@@ -303,7 +303,7 @@ function restoreSection(o: {
         target: 'restore of ~100 MB dominated by etcd itself: runbook overhead < 10%',
         measured: o.restoreProblem
           ? `pending: playbooks/restore-etcd.yaml does not run yet (${o.restoreProblem})`
-          : `${pct(overhead)} (${fmtSeconds(added)} beyond the same steps by hand; ${pct(raw)} counting etcd's swinging stop time)`,
+          : `${pct(overhead)} (${fmtSeconds(added)} beyond the same steps by hand; ${pct(raw)} counting etcd's stop time)`,
         ...(!o.restoreProblem && overhead.n ? { met: overhead.median < 0.1 } : {}),
       },
     ],
