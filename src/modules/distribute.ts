@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { CommandError } from '../errors.js';
 import { hostSha256Command, parseSha256sum } from './lib/checksum.js';
 import { resolveControllerPath } from './lib/controller-path.js';
 import { controllerSource, hostSource, type DistributeSource } from './lib/distribute-source.js';
@@ -141,8 +142,19 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
       read.size !== size ? `${read.size} bytes were read, ${size} expected (did it change?)` : `its sha256 is ${read.sha256 ?? 'unknown'}, expected ${sha256}`;
     return { changed: false, failed: true, msg: `source ${source.label} is not the expected file: ${why}`, data };
   }
-  // the host checks its copy against what the controller read, then renames it into place
-  await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
+  // the host checks its copy against the given sha256 or what the controller read, then renames
+  // it into place; a mismatch there is this task's failure, like one found here
+  try {
+    await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
+  } catch (err) {
+    const got = err instanceof CommandError ? /sha256 mismatch: the host has ([0-9a-f]{64})/.exec(err.stderr ?? '')?.[1] : undefined;
+    if (got === undefined) throw err;
+    const msg =
+      expected !== undefined
+        ? `source ${source.label} is not the expected file: ${ctx.host} received bytes with sha256 ${got}, expected ${sha256}`
+        : `the copy on ${ctx.host} does not match what was sent (sha256 ${got}, sent ${sha256}): the transfer or the disk damaged it`;
+    return { changed: false, failed: true, msg, data };
+  }
   progress.finish(read.size);
   data.checksum = sha256;
   data.seconds = Math.round(ms) / 1000;
