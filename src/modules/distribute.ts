@@ -7,7 +7,7 @@ import { controllerSource, hostSource, type DistributeSource } from './lib/distr
 import { execOrThrow } from './lib/exec.js';
 import { FanOut, type FanOutMember } from './lib/fan-out.js';
 import { applyAttrsCommand, attrChanges, describeAttrChanges, describeAttrs } from './lib/file-attrs.js';
-import { finalizeScript, putTemp, removeQuietly } from './lib/install-file.js';
+import { finalizeScript, finalizeSha256Mismatch, putTemp, removeQuietly } from './lib/install-file.js';
 import { ByteCounter, rateMBps, TransferProgress } from './lib/progress.js';
 import { statRemote, tempPathFor } from './lib/remote-file.js';
 import { groupField, modeField, ownerField, remotePath } from './lib/schema-fields.js';
@@ -147,7 +147,7 @@ async function distributeTo(ctx: ModuleContext, a: DistributeArgs, source: Distr
   try {
     await execOrThrow(ctx, finalizeScript({ tmp, dest: a.dest, sha256, size: read.size, current: st, want: a }), `install ${a.dest}`);
   } catch (err) {
-    const got = err instanceof CommandError ? /sha256 mismatch: the host has ([0-9a-f]{64})/.exec(err.stderr ?? '')?.[1] : undefined;
+    const got = err instanceof CommandError ? finalizeSha256Mismatch(err.stderr) : undefined;
     if (got === undefined) throw err;
     const msg =
       expected !== undefined

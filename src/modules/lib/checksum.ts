@@ -58,6 +58,14 @@ export function sha256OfFile(path: string, signal?: AbortSignal): Promise<{ sha2
 export const OPENSSL_HASH_FROM_BYTES = 4 * 1024 * 1024;
 
 /**
+ * `feed(hasher)` is a command line giving some bytes to `hasher`; this runs it with openssl and,
+ * when openssl is missing or fails, again with sha256sum. Prints `<hex> ...` either way.
+ */
+function opensslElseSha256sum(feed: (hasher: string) => string): string {
+  return `{ ${feed('openssl dgst -sha256 -r')} 2>/dev/null || ${feed('sha256sum')}; }`;
+}
+
+/**
  * A host command printing the sha256 of `path` as `<hex> ...` (what parseSha256sum reads). Big
  * files go through openssl, falling back to sha256sum when it is missing or fails; small ones
  * straight to sha256sum, which starts in half the time (2 ms against 3 ms). OpenSSL's digest uses
@@ -67,7 +75,12 @@ export const OPENSSL_HASH_FROM_BYTES = 4 * 1024 * 1024;
 export function hostSha256Command(path: string, sizeHint?: number): string {
   const p = quote(path);
   if (sizeHint !== undefined && sizeHint < OPENSSL_HASH_FROM_BYTES) return `sha256sum < ${p}`;
-  return `{ openssl dgst -sha256 -r < ${p} 2>/dev/null || sha256sum < ${p}; }`;
+  return opensslElseSha256sum((hasher) => `${hasher} < ${p}`);
+}
+
+/** hostSha256Command for what the shell command `producer` prints (run again for the fallback) */
+export function hostSha256OfOutputCommand(producer: string): string {
+  return opensslElseSha256sum((hasher) => `${producer} | ${hasher}`);
 }
 
 /** The digest from `sha256sum` or `openssl dgst -r` output (`<hex>  -`, `<hex>  path`, `<hex> *stdin`); undefined when there is none. */

@@ -131,6 +131,14 @@ export interface FinalizePlan {
   backupFile?: string;
 }
 
+/** how finalizeScript says the temp file is not what was expected, followed by its sha256 */
+const SHA256_MISMATCH = 'sha256 mismatch: the host has';
+
+/** the sha256 the host found, when finalizeScript failed because of it (from its stderr) */
+export function finalizeSha256Mismatch(stderr: string): string | undefined {
+  return new RegExp(`${SHA256_MISMATCH} ([0-9a-f]{64})`).exec(stderr)?.[1];
+}
+
 /**
  * The one command that turns a verified temp file into dest: give it dest's current mode and
  * owner (or the host's default for a new file) so an edit never loosens a 0600 file, apply the
@@ -148,7 +156,7 @@ export function finalizeScript(p: FinalizePlan): string {
   if (attrs !== '') lines.push(`${attrs} || fail`);
   lines.push(
     `s=$(${hostSha256Command(p.tmp, p.size)}) || fail`,
-    `if [ "\${s%% *}" != ${p.sha256} ]; then echo "sha256 mismatch: the host has \${s%% *}, expected ${p.sha256}" >&2; rm -f -- ${tmp}; exit 1; fi`,
+    `if [ "\${s%% *}" != ${p.sha256} ]; then echo "${SHA256_MISMATCH} \${s%% *}, expected ${p.sha256}" >&2; rm -f -- ${tmp}; exit 1; fi`,
   );
   if (p.backupFile !== undefined) lines.push(`cp -p -- ${quote(p.dest)} ${quote(p.backupFile)} || fail`);
   lines.push(`mv -f -- ${tmp} ${quote(p.dest)} || fail`);
