@@ -3,18 +3,12 @@
  * stand-in for the build.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { build } from 'esbuild';
 import { cacheFileName, compileBuild, eagerCache, writeCache } from '../../../src/launcher/compile-cache.js';
-
-function tempDir(t: { teardown: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'runbook-launcher-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../modules/support/context.js';
 
 const BUILD_SOURCE = `'use strict';
 function greet(who) { return 'hello ' + who + ' from ' + require('node:path').basename(__filename); }
@@ -36,8 +30,8 @@ test('an eager cache is accepted by V8 for its build and rejected for another', 
   t.true(compileBuild('/x/runbook.cjs', other, data).cachedDataRejected);
 });
 
-test("writing a cache replaces other builds' caches and leaves other files alone", (t) => {
-  const dir = tempDir(t);
+test("writing a cache replaces other builds' caches and leaves other files alone", async (t) => {
+  const dir = await tempDir(t, 'runbook-launcher-');
   writeFileSync(join(dir, 'runbook-00000000000000000000.v8cache'), 'old build');
   writeFileSync(join(dir, 'notes.txt'), 'mine');
   t.true(writeCache(dir, 'runbook-11111111111111111111.v8cache', Buffer.from('new build')));
@@ -46,7 +40,7 @@ test("writing a cache replaces other builds' caches and leaves other files alone
 });
 
 test('the launcher runs the build with the cache beside it, else writes the user cache, and survives a corrupt one', async (t) => {
-  const dir = tempDir(t);
+  const dir = await tempDir(t, 'runbook-launcher-');
   const dist = join(dir, 'dist');
   await build({ entryPoints: ['src/launcher/main.ts'], bundle: true, platform: 'node', format: 'esm', outfile: join(dist, 'cli.js'), logLevel: 'silent' });
   writeFileSync(join(dist, 'package.json'), '{"type":"module"}');

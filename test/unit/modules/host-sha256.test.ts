@@ -3,24 +3,18 @@
  * the PATH, and with an openssl that fails. Each must print the same digest Node computes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { integrityProbeCommand, parseIntegrityProbe } from '../../../src/etcd/snapshot-check.js';
 import { hostSha256Command, OPENSSL_HASH_FROM_BYTES, parseSha256sum, sha256Hex } from '../../../src/modules/lib/checksum.js';
+import { tempDir } from './support/context.js';
 
 /** the tools the commands use, linked into a dir so a PATH can leave openssl out */
 const TOOLS = ['sh', 'sha256sum', 'wc', 'cut', 'head', 'tail', 'od', 'tr', 'cat'];
 
 function which(tool: string): string {
   return execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-}
-
-function workDir(t: { teardown: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'runbook-sha-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** a PATH dir with the plain tools, and openssl: 'real', 'absent' or 'broken' (exits 1) */
@@ -45,8 +39,8 @@ function savedSnapshot(pages: number): Buffer {
 }
 
 for (const openssl of ['real', 'absent', 'broken'] as const) {
-  test(`hostSha256Command prints the file's sha256 (openssl ${openssl})`, (t) => {
-    const dir = workDir(t);
+  test(`hostSha256Command prints the file's sha256 (openssl ${openssl})`, async (t) => {
+    const dir = await tempDir(t, 'runbook-sha-');
     const path = pathWith(dir, openssl);
     const file = join(dir, "it's a file.db");
     const bytes = Buffer.from('snapshot bytes\n'.repeat(1000));
@@ -56,8 +50,8 @@ for (const openssl of ['real', 'absent', 'broken'] as const) {
     t.is(parseSha256sum(runSh(hostSha256Command(file, bytes.length), path)), sha256Hex(bytes));
   });
 
-  test(`the snapshot probe checks the appended hash and the whole file (openssl ${openssl})`, (t) => {
-    const dir = workDir(t);
+  test(`the snapshot probe checks the appended hash and the whole file (openssl ${openssl})`, async (t) => {
+    const dir = await tempDir(t, 'runbook-sha-');
     const path = pathWith(dir, openssl);
     const file = join(dir, 'snap.db');
     const snap = savedSnapshot(3);
@@ -76,8 +70,8 @@ for (const openssl of ['real', 'absent', 'broken'] as const) {
   });
 }
 
-test('the probe hashes only what it is asked for', (t) => {
-  const dir = workDir(t);
+test('the probe hashes only what it is asked for', async (t) => {
+  const dir = await tempDir(t, 'runbook-sha-');
   const path = pathWith(dir, 'real');
   const file = join(dir, 'snap.db');
   const snap = savedSnapshot(2);
