@@ -16,6 +16,8 @@ import type { ModuleContext, ModuleResult } from '../../src/modules/types.js';
 import { connectLocal } from '../../src/transport/local.js';
 import { connectSsh } from '../../src/transport/ssh.js';
 import type { Become, Transport } from '../../src/transport/types.js';
+import { testSpec } from '../helpers/connection-spec.js';
+import { eventuallyDefined } from '../helpers/etcd-data.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
@@ -47,18 +49,17 @@ class Harness {
     let t = this.transports.get(host);
     if (!t) {
       const h = this.sb.host(host);
-      t = connectSsh({
-        name: host,
-        connection: 'ssh',
-        address: h.ip,
-        port: 22,
-        user: this.login.user,
-        privateKeyFiles: [this.sb.keyFile],
-        knownHostsFiles: [this.sb.knownHosts],
-        acceptNewHostKeys: false,
-        connectTimeoutMs: 10_000,
-        keepaliveIntervalMs: 15_000,
-      });
+      t = connectSsh(
+        testSpec({
+          name: host,
+          address: h.ip,
+          user: this.login.user,
+          privateKeyFiles: [this.sb.keyFile],
+          knownHostsFiles: [this.sb.knownHosts],
+          connectTimeoutMs: 10_000,
+          keepaliveIntervalMs: 15_000,
+        }),
+      );
       this.transports.set(host, t);
     }
     return t;
@@ -138,21 +139,6 @@ async function leaderHost(h: Harness): Promise<string> {
   throw new Error('no leader');
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 for (const { label, h } of flavours) {
   test.serial(`${label}: status, members and health of every member`, async (t) => {
     const status = await h().run('etcd_status', 'node1');
@@ -230,18 +216,7 @@ for (const { label, h } of flavours) {
       t.is((await readFile(`${file}.sha256`, 'utf8')).split(' ')[0], String(toController.facts!.etcd_snapshot_sha256));
 
       // status of a controller-side file runs on the controller (delegate_to: localhost)
-      const controller = connectLocal({
-        name: 'localhost',
-        connection: 'local',
-        address: '127.0.0.1',
-        port: 22,
-        user: 'root',
-        privateKeyFiles: [],
-        knownHostsFiles: [],
-        acceptNewHostKeys: false,
-        connectTimeoutMs: 5_000,
-        keepaliveIntervalMs: 0,
-      });
+      const controller = connectLocal(testSpec({ name: 'localhost', connection: 'local', address: '127.0.0.1', connectTimeoutMs: 5_000, keepaliveIntervalMs: 0 }));
       const onController = await h().run('etcd_snapshot_status', 'node1', { snapshot: file }, { transport: controller, become: false });
       ok(t, onController, 'status on controller');
       t.true((onController.data!.total_keys as number) >= 3);
@@ -429,10 +404,10 @@ for (const { label, h } of flavours) {
     );
 
     // the learner catches up, then the promote goes through
-    const promoted = await eventually('the learner to be promoted', async () => {
+    const promoted = await eventuallyDefined('the learner to be promoted', async () => {
       const r = await h().run('etcd_member_promote', 'node1', { name: 'etcd3' });
       return r.failed ? undefined : r;
-    });
+    }, 60_000);
     t.true(promoted.changed);
 
     const healthy = await h().run('etcd_wait_healthy', 'node2', { timeout: 60 });
@@ -478,10 +453,10 @@ for (const { label, h } of flavours) {
     await sb.hostExec('node2', 'systemctl stop etcd');
     await sb.hostExec('node3', 'systemctl stop etcd');
     try {
-      const status = await eventually('node1 to lose its leader', async () => {
+      const status = await eventuallyDefined('node1 to lose its leader', async () => {
         const r = await h().run('etcd_status', 'node1', { timeout: 3 });
         return !r.failed && r.facts!.etcd_leader_id === '' ? r : undefined;
-      });
+      }, 60_000);
       t.regex(status.msg!, /no leader!.*alarms unknown/);
       t.is(status.facts!.etcd_member_name, 'etcd1');
       const health = await h().run('etcd_health', 'node1', { timeout: 2 });

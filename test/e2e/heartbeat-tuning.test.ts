@@ -10,6 +10,7 @@ import test from 'ava';
 import type { RunEvent } from '../../src/events/types.js';
 import { keysUnder, startWriter } from '../helpers/etcd-writer.js';
 import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
+import { allMembersHealthy, eventuallyDefined } from '../helpers/etcd-data.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
 const PLAYBOOK = 'playbooks/etcd-heartbeat-tuning.yaml';
@@ -25,29 +26,6 @@ test.after(() => cli.remove());
 /** `runbook apply` as an operator runs it, events as JSON lines */
 function apply(sb: Sandbox, extra: string[]): Promise<CliResult> {
   return cli.apply(PLAYBOOK, { inventory: sb.inventoryYaml, args: extra, timeoutMs: 900_000 });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-async function allHealthy(sb: Sandbox): Promise<void> {
-  await eventually('every member healthy', async () => {
-    const r = await sb.etcdctl('node1', ['endpoint', 'health', '--cluster']);
-    // etcdctl 3.4 prints the health lines on stderr
-    return r.code === 0 && (`${r.stdout}${r.stderr}`.match(/is healthy/g) ?? []).length === 3 ? true : undefined;
-  });
 }
 
 async function leaderHost(sb: Sandbox): Promise<string> {
@@ -103,7 +81,7 @@ async function moveValuesToFlags(sb: Sandbox): Promise<void> {
   ].join('\n');
   for (const h of HOSTS) {
     await sb.hostExec(h, `cat > ${UNIT}\nsed -i -e '/^ETCD_HEARTBEAT_INTERVAL=/d' -e '/^ETCD_ELECTION_TIMEOUT=/d' /etc/etcd/etcd.conf\nsystemctl daemon-reload\nsystemctl restart etcd`, { input: unit });
-    await allHealthy(sb);
+    await allMembersHealthy(sb);
   }
 }
 
@@ -172,7 +150,7 @@ for (const { label, sb, style } of flavours) {
     t.true(report.longestOutageMs < 2000, `writes failed for ${report.longestOutageMs} ms`);
     const stored = new Set(await keysUnder(s.endpoints[0]!, s.tlsFiles, prefix));
     t.deepEqual(report.acknowledged.filter((k) => !stored.has(k)), []);
-    await allHealthy(s);
+    await allMembersHealthy(s);
   });
 
   test.serial(`${label}: a restart failing after two members were done puts every member back on the old values`, async (t) => {
@@ -207,7 +185,7 @@ for (const { label, sb, style } of flavours) {
       // every member back on the old values: the files as before, the processes running them
       t.deepEqual(await configSums(s), sums);
       for (const h of HOSTS) t.like(await running(s, h), { heartbeat: '200', election: '2000' }, h);
-      await allHealthy(s);
+      await allMembersHealthy(s);
     } finally {
       await s.hostExec(leader, 'rm -rf /etc/systemd/system/etcd.service.d /etc/etcd/refuse-300.sh; systemctl daemon-reload');
     }

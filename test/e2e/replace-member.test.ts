@@ -10,6 +10,7 @@
 import test from 'ava';
 import { keysUnder, putKeys } from '../helpers/etcd-writer.js';
 import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
+import { allMembersHealthy, eventuallyDefined } from '../helpers/etcd-data.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
 const PLAYBOOK = 'playbooks/replace-member.yaml';
@@ -47,29 +48,6 @@ async function clusterIdOf(sb: Sandbox, host: string): Promise<string | undefine
   );
   const m = /"cluster_id":(\d+)/.exec(r.stdout);
   return m ? BigInt(m[1]!).toString(16) : undefined;
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-async function allHealthy(sb: Sandbox): Promise<void> {
-  await eventually('every member healthy', async () => {
-    const r = await sb.etcdctl('node1', ['endpoint', 'health', '--cluster']);
-    // etcdctl 3.4 prints the health lines on stderr
-    return r.code === 0 && (`${r.stdout}${r.stderr}`.match(/is healthy/g) ?? []).length === 3 ? true : undefined;
-  });
 }
 
 /** what must not change when the runbook refuses: files, data, membership, the service */
@@ -121,7 +99,7 @@ for (const { label, sb } of flavours) {
     } finally {
       await s.hostExec('node2', 'systemctl start etcd');
     }
-    await allHealthy(s);
+    await allMembersHealthy(s);
   });
 
   test.serial(`${label}: a wiped member restarted as a new cluster comes back as a healthy voting member with every key`, async (t) => {
@@ -135,22 +113,22 @@ for (const { label, sb } of flavours) {
     const alone = label === 'plain';
     await breakNode3(s, alone);
     if (alone) {
-      const rogue = await eventually('node3 to serve a cluster of its own', async () => {
+      const rogue = await eventuallyDefined('node3 to serve a cluster of its own', async () => {
         const id = await clusterIdOf(s, 'node3');
         return id !== undefined && id !== clusterId ? id : undefined;
-      });
+      }, 90_000);
       t.not(rogue, clusterId);
       // its peers refuse it, as in the seed
-      await eventually('"cluster ID mismatch" in a peer log', async () => {
+      await eventuallyDefined('"cluster ID mismatch" in a peer log', async () => {
         const log = await s.hostExec('node1', 'grep -c "cluster ID mismatch" /var/log/journal/etcd.service.log', { allowFail: true });
         return Number(log.stdout.trim()) > 0 ? true : undefined;
-      });
+      }, 90_000);
     } else {
       // (a one-member cluster of its own answers health checks: only its cluster ID gives it away)
-      await eventually('etcd3 to be unhealthy', async () => {
+      await eventuallyDefined('etcd3 to be unhealthy', async () => {
         const r = await s.etcdctl('node1', ['endpoint', 'health', '--cluster', '--command-timeout=3s']);
         return r.code !== 0 ? true : undefined;
-      });
+      }, 90_000);
     }
 
     const r = await apply(s, ['-e', 'member=node3']);
@@ -162,7 +140,7 @@ for (const { label, sb } of flavours) {
     const newId = members.find((m) => m.name === 'etcd3')!.id;
     t.not(newId, oldId, 'the old member was removed and a new one added');
     t.false(members.some((m) => m.id === oldId));
-    await allHealthy(s);
+    await allMembersHealthy(s);
     t.is(await clusterIdOf(s, 'node3'), clusterId);
 
     // every key, read through the new member
@@ -193,10 +171,10 @@ test.serial('plain: a member that fails to start is rolled back: added member re
   const s = plainSandbox();
   await breakNode3(s, true);
   const peerClusterId = await clusterIdOf(s, 'node1');
-  await eventually('node3 to serve a cluster of its own', async () => {
+  await eventuallyDefined('node3 to serve a cluster of its own', async () => {
     const id = await clusterIdOf(s, 'node3');
     return id !== undefined && id !== peerClusterId ? id : undefined;
-  });
+  }, 90_000);
   // the new member cannot start: a unit check that fails once the config says "existing"
   await s.hostExec(
     'node3',
@@ -225,10 +203,10 @@ test.serial('plain: a member that fails to start is rolled back: added member re
     t.is((await s.hostExec('node3', 'sha256sum /etc/etcd/etcd.conf')).stdout, conf);
     t.is((await s.hostExec('node3', 'stat -c %i /var/lib/etcd/default')).stdout, data);
     t.regex((await s.hostExec('node3', 'ls -d /var/lib/etcd/default.failed-replace-*')).stdout, /failed-replace-/);
-    await eventually('node3 running its own cluster again', async () => {
+    await eventuallyDefined('node3 running its own cluster again', async () => {
       const id = await clusterIdOf(s, 'node3');
       return id !== undefined && id !== peerClusterId ? id : undefined;
-    });
+    }, 90_000);
     // the two others are healthy
     const health = await s.etcdctl('node1', ['endpoint', 'health', '--cluster']);
     t.is(health.code, 0, health.stdout + health.stderr);
@@ -240,6 +218,6 @@ test.serial('plain: a member that fails to start is rolled back: added member re
   const again = await apply(s, ['-e', 'member=node3']);
   t.is(again.code, 0, describeRun(again));
   t.deepEqual((await memberList(s)).map((m) => m.name).sort(), ['etcd1', 'etcd2', 'etcd3']);
-  await allHealthy(s);
+  await allMembersHealthy(s);
   t.true(again.events.some((e) => e.type === 'host:end' && /^Remove the old member/.test(e.task) && e.status === 'skipped'));
 });

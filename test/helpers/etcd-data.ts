@@ -198,6 +198,32 @@ export async function eventually<T>(what: string, fn: () => Promise<T>, timeoutM
   }
 }
 
+/** eventually, for a check that answers undefined while what it waits for has not happened */
+export function eventuallyDefined<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return eventually(
+    what,
+    async () => {
+      const v = await fn();
+      if (v === undefined) throw new Error('not yet');
+      return v;
+    },
+    timeoutMs,
+  );
+}
+
+/** every member answers `endpoint health --cluster`, asked from the first host */
+export async function allMembersHealthy(sb: Sandbox, timeoutMs = 90_000): Promise<void> {
+  await eventuallyDefined(
+    'every member healthy',
+    async () => {
+      const r = await sb.etcdctl(sb.hosts[0]!.inventoryName, ['endpoint', 'health', '--cluster']);
+      // etcdctl 3.4 prints the health lines on stderr
+      return r.code === 0 && (`${r.stdout}${r.stderr}`.match(/is healthy/g) ?? []).length === sb.hosts.length ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 export interface MemberDiskState {
   /** `systemctl is-active etcd` */
   active: string;

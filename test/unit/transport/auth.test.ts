@@ -7,6 +7,7 @@ import { AuthError } from '../../../src/errors.js';
 import { createAuth } from '../../../src/transport/auth.js';
 import type { ConnectHooks, ConnectionSpec } from '../../../src/transport/types.js';
 import { newKey } from './keys.js';
+import { testSpec } from '../../helpers/connection-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rb-auth-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,21 +17,7 @@ writeFileSync(plain, newKey().private, { mode: 0o600 });
 writeFileSync(encrypted, newKey('ed25519', 'open sesame').private, { mode: 0o600 });
 delete process.env.SSH_AUTH_SOCK;
 
-function spec(over: Partial<ConnectionSpec>): ConnectionSpec {
-  return {
-    name: 'node1',
-    connection: 'ssh',
-    address: '10.250.1.11',
-    port: 22,
-    user: 'root',
-    privateKeyFiles: [],
-    knownHostsFiles: [],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 1000,
-    keepaliveIntervalMs: 1000,
-    ...over,
-  };
-}
+const spec = testSpec;
 
 /** Drive the handler as ssh2 would, the server accepting `methods`, and list what was offered. */
 async function offered(s: ConnectionSpec, hooks: ConnectHooks = {}, methods: string[] | null = null): Promise<{ list: string[]; auth: ReturnType<typeof createAuth> }> {

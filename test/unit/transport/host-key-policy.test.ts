@@ -6,6 +6,7 @@ import { HostKeyError } from '../../../src/errors.js';
 import { judgeHostKey, loadHostKeyPolicy } from '../../../src/transport/host-key-policy.js';
 import { fingerprint, parseKnownHosts } from '../../../src/transport/known-hosts.js';
 import type { ConnectionSpec } from '../../../src/transport/types.js';
+import { testSpec } from '../../helpers/connection-spec.js';
 import { newKey } from './keys.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rb-kh-'));
@@ -14,19 +15,7 @@ let dirs = 0;
 const newDir = (): string => mkdtempSync(join(root, `${dirs++}-`));
 
 function spec(over: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    name: 'node1',
-    connection: 'ssh',
-    address: '10.250.1.11',
-    port: 22,
-    user: 'root',
-    privateKeyFiles: [],
-    knownHostsFiles: ['/kh'],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 1000,
-    keepaliveIntervalMs: 1000,
-    ...over,
-  };
+  return testSpec({ knownHostsFiles: ['/kh'], ...over });
 }
 
 test('a changed key is refused with both fingerprints, the old entry and the fix', (t) => {

@@ -7,25 +7,14 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { CommandError, ConnectError } from '../../../src/errors.js';
 import { connectLocal } from '../../../src/transport/local.js';
-import type { ConnectionSpec } from '../../../src/transport/types.js';
+import { testSpec } from '../../helpers/connection-spec.js';
 import { fakeSudoDir } from './fake-sudo.js';
 
 // commands that ask for become here meet the stand-in sudo (password "s3cret")
 const sudoDir = fakeSudoDir();
 process.env.PATH = `${sudoDir}:${process.env.PATH}`;
 
-const spec: ConnectionSpec = {
-  name: 'localhost',
-  connection: 'local',
-  address: 'localhost',
-  port: 22,
-  user: 'root',
-  privateKeyFiles: [],
-  knownHostsFiles: [],
-  acceptNewHostKeys: false,
-  connectTimeoutMs: 1000,
-  keepaliveIntervalMs: 1000,
-};
+const spec = testSpec({ name: 'localhost', connection: 'local', address: 'localhost' });
 const t0 = connectLocal(spec);
 const dir = mkdtempSync(join(tmpdir(), 'rb-local-'));
 test.after.always(() => {

@@ -3,21 +3,10 @@ import test from 'ava';
 import { ConnectError } from '../../../src/errors.js';
 import { ConnectionPool } from '../../../src/transport/pool.js';
 import type { ConnectionSpec } from '../../../src/transport/types.js';
+import { testSpec } from '../../helpers/connection-spec.js';
 
 function spec(name: string, over: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    name,
-    connection: 'local',
-    address: 'localhost',
-    port: 22,
-    user: 'root',
-    privateKeyFiles: [],
-    knownHostsFiles: [],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 500,
-    keepaliveIntervalMs: 1000,
-    ...over,
-  };
+  return testSpec({ name, connection: 'local', address: 'localhost', connectTimeoutMs: 500, ...over });
 }
 
 async function closedPort(): Promise<number> {

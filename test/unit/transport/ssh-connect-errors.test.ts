@@ -3,23 +3,12 @@ import test from 'ava';
 import { ConnectError } from '../../../src/errors.js';
 import { connectSsh } from '../../../src/transport/ssh.js';
 import type { ConnectionSpec } from '../../../src/transport/types.js';
+import { testSpec } from '../../helpers/connection-spec.js';
 
 // Only loopback: a closed port and a listener that never speaks ssh.
 
 function spec(port: number, over: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    name: 'node1',
-    connection: 'ssh',
-    address: '127.0.0.1',
-    port,
-    user: 'root',
-    privateKeyFiles: [],
-    knownHostsFiles: [],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 500,
-    keepaliveIntervalMs: 1000,
-    ...over,
-  };
+  return testSpec({ address: '127.0.0.1', port, connectTimeoutMs: 500, ...over });
 }
 
 async function listen(onConn: (s: import('node:net').Socket) => void): Promise<{ server: Server; port: number }> {

@@ -6,6 +6,7 @@ import type { ExecutionContext } from 'ava';
 import type { ModuleContext } from '../../../../src/modules/types.js';
 import { connectLocal } from '../../../../src/transport/local.js';
 import type { Transport } from '../../../../src/transport/types.js';
+import { testSpec } from '../../../helpers/connection-spec.js';
 
 export type TestContext = ModuleContext & { logs: string[] };
 
@@ -36,18 +37,7 @@ export function moduleContext(transport: Transport, over: Partial<ModuleContext>
 
 /** This machine as a host: the real /bin/sh, coreutils and file system. */
 export function localTransport(name = 'localhost'): Transport {
-  return connectLocal({
-    name,
-    connection: 'local',
-    address: 'localhost',
-    port: 22,
-    user: 'root',
-    privateKeyFiles: [],
-    knownHostsFiles: [],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
-  });
+  return connectLocal(testSpec({ name, connection: 'local', address: 'localhost', connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000 }));
 }
 
 /** A fresh directory removed after the test. */
