@@ -5,7 +5,7 @@ import { resolveDest } from './lib/dest-path.js';
 import { describeAttrs } from './lib/file-attrs.js';
 import { bufferContent, controllerFileContent } from './lib/file-content.js';
 import { installFile, type InstallFileResult } from './lib/install-file.js';
-import { groupField, modeField, ownerField, remotePath, validateField } from './lib/schema-fields.js';
+import { installFields, remotePath } from './lib/schema-fields.js';
 import type { Module } from './types.js';
 
 const schema = z
@@ -13,12 +13,7 @@ const schema = z
     dest: remotePath('absolute path on the host to write; a directory (or a path ending in /) receives the file under its source name'),
     content: z.string().optional().describe('the exact text to write (instead of src)'),
     src: z.string().min(1).optional().describe('a file on the controller, relative to the playbook directory (or its files/ directory)'),
-    mode: modeField,
-    owner: ownerField,
-    group: groupField,
-    backup: z.boolean().optional().describe('keep the replaced file as dest.<YYYY-MM-DD@HH:MM:SS>~ and return its name as backup_file'),
-    force: z.boolean().optional().describe('replace dest when its content differs (default true); false only creates a missing file'),
-    validate: validateField,
+    ...installFields,
   })
   .strict()
   .superRefine((a, ctx) => {

@@ -7,19 +7,14 @@ import { resolveDest } from './lib/dest-path.js';
 import { describeAttrs } from './lib/file-attrs.js';
 import { bufferContent } from './lib/file-content.js';
 import { installFile, type InstallFileResult } from './lib/install-file.js';
-import { groupField, modeField, ownerField, remotePath, validateField } from './lib/schema-fields.js';
+import { installFields, remotePath } from './lib/schema-fields.js';
 import type { Module } from './types.js';
 
 const schema = z
   .object({
     src: z.string().min(1).describe('template file on the controller (Jinja syntax), relative to the playbook directory or its templates/ directory'),
     dest: remotePath('absolute path on the host to write; a directory receives the file under the template name'),
-    mode: modeField,
-    owner: ownerField,
-    group: groupField,
-    backup: z.boolean().optional().describe('keep the replaced file as dest.<YYYY-MM-DD@HH:MM:SS>~ and return its name as backup_file'),
-    force: z.boolean().optional().describe('replace dest when its content differs (default true); false only creates a missing file'),
-    validate: validateField,
+    ...installFields,
   })
   .strict();
 

@@ -41,3 +41,13 @@ export const validateField = z
   .regex(/%s/, { message: 'validate must contain %s, the path of the new file' })
   .optional()
   .describe('command run on the new file before it replaces dest, %s standing for its path (e.g. `visudo -cf %s`); on failure nothing changes');
+
+/** how copy and template write dest: its attributes, a backup of what it replaces, force, validate */
+export const installFields = {
+  mode: modeField,
+  owner: ownerField,
+  group: groupField,
+  backup: z.boolean().optional().describe('keep the replaced file as dest.<YYYY-MM-DD@HH:MM:SS>~ and return its name as backup_file'),
+  force: z.boolean().optional().describe('replace dest when its content differs (default true); false only creates a missing file'),
+  validate: validateField,
+};
