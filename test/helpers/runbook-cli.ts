@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventOf, RunEvent } from '../../src/events/types.js';
+import { childOutput } from './child-output.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliEntry = join(repoRoot, 'dist/cli.js');
@@ -44,46 +45,26 @@ export interface ApplyOptions {
   timeoutMs?: number;
 }
 
-export function runCli(args: string[], timeoutMs = 300_000): Promise<CliResult> {
+export async function runCli(args: string[], timeoutMs = 300_000): Promise<CliResult> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliCommand(), ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) {
-        reject(new Error(`runbook ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr: ${stderr}\nstdout (tail): ${stdout.slice(-4000)}`));
-        return;
-      }
-      const events = parseEvents(stdout);
-      resolve({
-        args,
-        code: code ?? (signal ? 128 : -1),
-        stdout,
-        stderr,
-        events,
-        end: events.find((e): e is EventOf<'run:end'> => e.type === 'run:end'),
-        start: events.find((e): e is EventOf<'run:start'> => e.type === 'run:start'),
-        durationMs: Date.now() - started,
-      });
-    });
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
   });
+  const { code, signal, stdout, stderr, timedOut } = await childOutput(child, timeoutMs);
+  if (timedOut) throw new Error(`runbook ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr: ${stderr}\nstdout (tail): ${stdout.slice(-4000)}`);
+  const events = parseEvents(stdout);
+  return {
+    args,
+    code: code ?? (signal ? 128 : -1),
+    stdout,
+    stderr,
+    events,
+    end: events.find((e): e is EventOf<'run:end'> => e.type === 'run:end'),
+    start: events.find((e): e is EventOf<'run:start'> => e.type === 'run:start'),
+    durationMs: Date.now() - started,
+  };
 }
 
 /** one JSON event per line; anything else on stdout is ignored */

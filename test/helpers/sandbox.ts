@@ -7,6 +7,7 @@ import { readlink, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { TestFn } from 'ava';
+import { childOutput } from './child-output.js';
 
 const clusterDir = fileURLToPath(new URL('../cluster/', import.meta.url));
 const upScript = `${clusterDir}up.sh`;
@@ -142,38 +143,19 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function run(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const result = { code: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0), stdout, stderr };
-      if (timedOut) {
-        reject(new Error(`${cmd} timed out after ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-      } else if (result.code !== 0 && !opts.allowFail) {
-        reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')}... exited with ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      } else {
-        resolve(result);
-      }
-    });
-    child.stdin.on('error', () => {
-      // The command may exit without reading its input.
-    });
-    child.stdin.end(opts.input ?? '');
+async function run(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => {
+    // The command may exit without reading its input.
   });
+  child.stdin.end(opts.input ?? '');
+  const out = await childOutput(child, timeoutMs);
+  const { stdout, stderr } = out;
+  const result = { code: out.code ?? 128 + (out.signal ? (osConstants.signals[out.signal] ?? 0) : 0), stdout, stderr };
+  if (out.timedOut) throw new Error(`${cmd} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+  if (result.code !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.slice(0, 6).join(' ')}... exited with ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  return result;
 }
 
 function requireRoot(): void {
