@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { benchDir } from './lib/compile.js';
 import type { BenchContext } from './lib/context.js';
 import { withHostCpu } from './lib/host-cpu.js';
+import { markFailedRuns, processCells } from './lib/process-cells.js';
 import { cpuMs, run, type ProcResult } from './lib/proc.js';
 import type { Row, Section } from './lib/report.js';
 import { field, rounds, sum, type Sample, type Series } from './lib/rounds.js';
@@ -199,16 +200,10 @@ function distributeSection(series: Map<Method, Series>, sizeMb: number, bytes: n
         'MB/s (file)': fmtNumber(fileRate, 'MB/s'),
         'MB/s (all targets)': fmtNumber(summarize(w.map((x) => (TARGETS[m] * bytes) / 1e6 / (x / 1000))), 'MB/s'),
         'speed vs scp': m === base ? '1x' : fmtRatio(summarize(pairRatios(wall(base), w)), 2),
-        'controller CPU': fmtSeconds(sum(s, (x) => x.cpuMs)),
-        'host CPU': fmtSeconds(sum(s, (x) => x.hostCpuMs)),
-        'peak RSS': fmtNumber(sum(s, (x) => (x.maxRssKb ?? Number.NaN) / 1024), 'MB'),
+        ...processCells(s),
       },
     };
-    if (s?.errors.length) {
-      row.status = 'FAIL';
-      row.note = `${s.errors.length} run(s) failed: ${s.errors[0]!.split('\n')[0]}`;
-    }
-    return row;
+    return markFailedRuns(row, s);
   });
 
   const ph = (m: Method, k: string) => sum(series.get(m), (s) => s.extra?.[k]);

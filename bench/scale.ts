@@ -1,4 +1,5 @@
 import type { BenchContext } from './lib/context.js';
+import { markFailedRuns, processCells } from './lib/process-cells.js';
 import type { Row, Section } from './lib/report.js';
 import { field, rounds, sum, type Sample, type Series } from './lib/rounds.js';
 import { sandboxDown, sandboxUp, type Cluster } from './lib/sandbox.js';
@@ -45,16 +46,10 @@ function scaleSection(series: Map<string, Series>, sizes: number[]): Section {
           'wall time': fmtSeconds(summarize(wall(k))),
           [`vs ${smallest} hosts`]: n === smallest ? '1x' : fmtRatio(summarize(pairRatios(wall(k), wall(`${kind}-${smallest}`))), 2),
           'vs floor': kind === 'floor' ? '1x' : fmtRatio(summarize(pairRatios(wall(k), wall(`floor-${n}`))), 2),
-          'controller CPU': fmtSeconds(sum(s, (x) => x.cpuMs)),
-          'host CPU': fmtSeconds(sum(s, (x) => x.hostCpuMs)),
-          'peak RSS': fmtNumber(sum(s, (x) => (x.maxRssKb ?? Number.NaN) / 1024), 'MB'),
+          ...processCells(s),
         },
       };
-      if (s?.errors.length) {
-        row.status = 'FAIL';
-        row.note = `${s.errors.length} run(s) failed: ${s.errors[0]!.split('\n')[0]}`;
-      }
-      rows.push(row);
+      rows.push(markFailedRuns(row, s));
     }
   }
   const ph = (n: number, k: string) => sum(series.get(`runbook-${n}`), (s) => s.extra?.[k]);
