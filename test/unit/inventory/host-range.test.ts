@@ -40,6 +40,13 @@ test('host:port and [v6]:port', (t) => {
   t.is(parseAddress('not valid!'), undefined);
 });
 
+test('host names in any script, as Ansible allows; the same rules for ASCII and non-ASCII names', (t) => {
+  t.deepEqual(parseAddress('bücher-1.example.de:22'), { host: 'bücher-1.example.de', port: 22 });
+  t.deepEqual(parseAddress('узел_2'), { host: 'узел_2', port: undefined });
+  t.deepEqual(parseAddress('Node_2.Example'), { host: 'Node_2.Example', port: undefined });
+  for (const bad of ['node-', 'node_', '-node', 'a..b', 'nö de', 'узел-', 'ノード!']) t.is(parseAddress(bad), undefined, bad);
+});
+
 const bad: [string, RegExp, number][] = [
   ['node[1:3', /no closing/, 4],
   ['node[1]', /begin:end/, 4],
