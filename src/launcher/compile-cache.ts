@@ -1,10 +1,10 @@
 /**
  * V8 code caches for the one-file build (dist/runbook.cjs).
  *
- * Node 20 compiles the 3 MB build from source on every start: about 80 ms of a 0.5 s `apply`
+ * Node 20 compiles the 4 MB build from source on every start: about 80 ms of a 0.5 s `apply`
  * of 20 tasks here. Node 22 has module.enableCompileCache() for that; Node 20 has nothing, so
- * the launcher hands V8 a cache itself. `npm run build` writes one next to the build with every
- * function compiled (prepare-cache.ts); when V8 rejects it (another Node than the one that
+ * the launcher hands V8 a cache itself. `npm run build` writes one next to the build, trained
+ * on a small apply (prepare-cache.ts); when V8 rejects it (another Node than the one that
  * built), the first run writes its own to ~/.cache/runbook instead.
  *
  * A cache file is named by the sha256 of the build and Node's and V8's versions, so a rebuilt
@@ -12,11 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Module } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
 
 const PREFIX = 'runbook-';
 const SUFFIX = '.v8cache';
@@ -68,18 +67,10 @@ export function writeCache(dir: string, name: string, data: Buffer): boolean {
   }
 }
 
-/**
- * A cache with every function of the build compiled, not only those one run happened to call:
- * compiled with V8's lazy compilation off, serialized with it back on (the flags are part of
- * what V8 checks before it accepts a cache).
- */
-export function eagerCache(path: string, source: string): Buffer {
-  setFlagsFromString('--no-lazy');
-  let script: Script;
-  try {
-    script = compileBuild(path, source);
-  } finally {
-    setFlagsFromString('--lazy');
-  }
-  return script.createCachedData();
+type CommonJsMain = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+
+/** Run the compiled build as Node runs a CommonJS file: its `require` resolves from its folder. */
+export function runBuild(script: Script, path: string): void {
+  const module = { exports: {}, filename: path, id: path, loaded: false };
+  (script.runInThisContext() as CommonJsMain).call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
 }

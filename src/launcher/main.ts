@@ -5,12 +5,11 @@
  * wrote beside it, else none, and then the run writes the user's own at exit for the next one.
  * RUNBOOK_COMPILE_CACHE=0 runs without any cache.
  */
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { Script } from 'node:vm';
-import { cacheFileName, compileBuild, readCache, userCacheDir, writeCache } from './compile-cache.js';
+import { cacheFileName, compileBuild, readCache, runBuild, userCacheDir, writeCache } from './compile-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const build = join(here, 'runbook.cjs');
@@ -40,6 +39,4 @@ if (!accepted && dir !== undefined) {
   process.once('exit', () => writeCache(dir, name, compiled.createCachedData()));
 }
 
-type CommonJsMain = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-const module = { exports: {}, filename: build, id: build, loaded: false };
-(script.runInThisContext() as CommonJsMain).call(module.exports, module.exports, createRequire(build), module, build, here);
+runBuild(script, build);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import test from 'ava';
 import { build } from 'esbuild';
-import { cacheFileName, compileBuild, eagerCache, writeCache } from '../../../src/launcher/compile-cache.js';
+import { cacheFileName, compileBuild, writeCache } from '../../../src/launcher/compile-cache.js';
 import { tempDir } from '../modules/support/context.js';
 
 const BUILD_SOURCE = `'use strict';
@@ -22,8 +22,11 @@ test('the cache name follows the build: another build never gets this one', (t) 
   t.regex(cacheFileName(bytes), /^runbook-[0-9a-f]{20}\.v8cache$/);
 });
 
-test('an eager cache is accepted by V8 for its build and rejected for another', (t) => {
-  const data = eagerCache('/x/runbook.cjs', BUILD_SOURCE);
+/** what the build step writes, for the stand-in: the cache of the compiled build */
+const cacheOf = (path: string, source: string): Buffer => compileBuild(path, source).createCachedData();
+
+test('a cache is accepted by V8 for its build and rejected for another', (t) => {
+  const data = cacheOf('/x/runbook.cjs', BUILD_SOURCE);
   t.true(data.length > 0);
   t.false(compileBuild('/x/runbook.cjs', BUILD_SOURCE, data).cachedDataRejected);
   const other = `${BUILD_SOURCE}\nfunction more() { return 42; }\n`;
@@ -63,7 +66,7 @@ test('the launcher runs the build with the cache beside it, else writes the user
 
   // the build's own cache is taken as it is: nothing is written for the user
   rmSync(userCache, { recursive: true });
-  writeFileSync(join(dist, name), eagerCache(join(dist, 'runbook.cjs'), BUILD_SOURCE));
+  writeFileSync(join(dist, name), cacheOf(join(dist, 'runbook.cjs'), BUILD_SOURCE));
   t.is(run(), 'hello ops from runbook.cjs\n');
   t.false(existsSync(userCache));
 
