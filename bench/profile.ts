@@ -133,7 +133,7 @@ function profileSection(o: {
 }): Section {
   const parts: string[] = [];
   parts.push(
-    `**Packages \`src/cli.ts\` imports statically** (${o.graph.ownModules} of runbook's own modules on the static graph, all in the one-file build \`dist/runbook.cjs\` but ssh2 and etcd3; first import chain found):`,
+    `**Packages \`src/cli.ts\` imports statically** (${o.graph.ownModules} of runbook's own modules on the static graph, all in the one-file build \`dist/runbook.cjs\` but etcd3 and ssh2's native addon; first import chain found):`,
     '',
     ...[...o.graph.packages].map(([p, chain]) => `- \`${p}\` ← ${chain.slice().reverse().map((f) => `\`${f}\``).join(' ← ')}`),
     '',
