@@ -68,7 +68,12 @@ const BRACKETED_HOSTPORT = /^\[(.+)\]:([0-9]+)$/;
 const HOSTPORT = /^((?:[^:[\]]|\[[^\]]*\])*):([0-9]+)$/;
 
 export function isIpAddress(name: string): boolean {
-  return IPV4.test(name) || IPV6.test(name);
+  return IPV4.test(name) || isIpv6(name);
+}
+
+/** V8 takes ~1.5 ms to compile the IPv6 pattern: not worth it for a name without a colon */
+function isIpv6(name: string): boolean {
+  return name.includes(':') && IPV6.test(name);
 }
 
 /**
@@ -85,7 +90,7 @@ export function parseAddress(address: string): { host: string; port?: number } |
     host = m[1]!;
     port = Number(m[2]);
   }
-  if (IPV4.test(host) || IPV6.test(host) || isHostname(host)) return { host, port };
+  if (IPV4.test(host) || isIpv6(host) || isHostname(host)) return { host, port };
   return undefined;
 }
 
