@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
+import { loadableKeyPair } from './key-pair.js';
 
 const { Server, utils } = ssh2;
 
@@ -24,21 +25,10 @@ export interface TrainingServer {
   clientKey: string;
 }
 
-/**
- * ssh2's generator drops the leading byte of an ed25519 public key that starts with 0x00, and
- * the file it writes is then refused by ssh2 and OpenSSH alike: such pairs are drawn again.
- */
-function ed25519Pair(): { public: string; private: string } {
-  for (;;) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
-  }
-}
-
 /** Listening once it resolves; it does not keep the process alive (unref) once clients are gone. */
 export async function startTrainingServer(): Promise<TrainingServer> {
-  const host = ed25519Pair();
-  const client = ed25519Pair();
+  const host = loadableKeyPair('ed25519');
+  const client = loadableKeyPair('ed25519');
   const allowed = utils.parseKey(client.public);
   if (allowed instanceof Error || Array.isArray(allowed)) throw new Error('could not read the generated client key');
   const allowedBlob = allowed.getPublicSSH();
