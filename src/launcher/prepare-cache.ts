@@ -16,7 +16,10 @@ const name = cacheFileName(readFileSync(build));
 const trained = join(dirname(build), `${name}.train`);
 const trainer = fileURLToPath(new URL('train-cache.js', import.meta.url));
 
-const run = spawnSync(process.execPath, [trainer, build, trained], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+// no ssh-agent: the training server lets in only the key the run generated
+const env = { ...process.env };
+delete env.SSH_AUTH_SOCK;
+const run = spawnSync(process.execPath, [trainer, build, trained], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env });
 const data = run.status === 0 ? readCache(trained) : undefined;
 rmSync(trained, { force: true });
 if (data === undefined) {

@@ -70,10 +70,12 @@ const dir = mkdtempSync(join(tmpdir(), 'runbook-train-'));
 const server = await startTrainingServer();
 writeFileSync(join(dir, 'id_ed25519'), server.clientKey, { mode: 0o600 });
 writeFileSync(join(dir, 'known_hosts'), `${server.knownHostsLine}\n`);
+// the build user's ~/.ssh/config (a ProxyJump for every host, say) must not take part
+writeFileSync(join(dir, 'ssh_config'), '');
 writeFileSync(join(dir, 'train.yaml'), PLAYBOOK);
 writeFileSync(join(dir, 'inventory.yaml'), inventory(server.port, userInfo().username, join(dir, 'id_ed25519')));
 process.chdir(dir);
-process.argv = [process.argv[0]!, build, 'apply', 'train.yaml', '-i', 'inventory.yaml', '--known-hosts', 'known_hosts', '--yes', '-o', 'plain', '--runs-dir', 'runs', '--locks-dir', 'locks'];
+process.argv = [process.argv[0]!, build, 'apply', 'train.yaml', '-i', 'inventory.yaml', '--known-hosts', 'known_hosts', '--ssh-config', 'ssh_config', '--yes', '-o', 'plain', '--runs-dir', 'runs', '--locks-dir', 'locks'];
 
 const script = compileBuild(build, readFileSync(build, 'utf8'));
 process.once('exit', (code) => {
