@@ -246,6 +246,32 @@ export class StrictCompiler extends BaseCompiler {
     this._emit(`, ${this.pos(node)})`);
   }
 
+  // Nunjucks emits JavaScript's own + and *, which turn `[1] + [2]` into "12" and
+  // `'-' * 20` into NaN; these follow Python (strict-runtime.ts)
+  compileAdd(node: NjNode, frame: NjFrame): void {
+    this.binaryHelper('add', node, frame);
+  }
+
+  compileMul(node: NjNode, frame: NjFrame): void {
+    this.binaryHelper('multiply', node, frame);
+  }
+
+  compileConcat(node: NjNode, frame: NjFrame): void {
+    this._emit('env.runbook.concat(');
+    this.compile(node.left as NjNode, frame);
+    this._emit(', ');
+    this.compile(node.right as NjNode, frame);
+    this._emit(')');
+  }
+
+  private binaryHelper(helper: 'add' | 'multiply', node: NjNode, frame: NjFrame): void {
+    this._emit(`env.runbook.${helper}(`);
+    this.compile(node.left as NjNode, frame);
+    this._emit(', ');
+    this.compile(node.right as NjNode, frame);
+    this._emit(`, ${this.pos(node)})`);
+  }
+
   compileCompare(node: NjNode, frame: NjFrame): void {
     // `a < b < c` means `a < b and b < c`, as in Python
     const ops = node.ops as Array<NjNode & { type: string; expr: NjNode }>;

@@ -129,6 +129,47 @@ export const strictRuntime = {
     }
   },
 
+  /**
+   * `a + b` as in Python: numbers add, strings and lists concatenate (JavaScript would turn
+   * `[1] + [2]` into the string "12"), anything else is an error instead of a guess.
+   */
+  add(a: unknown, b: unknown, line: number, col: number): unknown {
+    const na = numeric(a);
+    const nb = numeric(b);
+    if (na !== undefined && nb !== undefined) return na + nb;
+    if (isText(a) && isText(b)) return String(a) + String(b);
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    throw fault(
+      `cannot add ${describeValue(a)} and ${describeValue(b)} with \`+\``,
+      line,
+      col,
+      '`+` adds numbers and joins two strings or two lists; convert first (`| int`, `| string`, `[item]`), or join text with `~`',
+    );
+  },
+
+  /** `a * b` as in Python: numbers multiply, a string or a list times a whole number repeats */
+  multiply(a: unknown, b: unknown, line: number, col: number): unknown {
+    const na = numeric(a);
+    const nb = numeric(b);
+    if (na !== undefined && nb !== undefined) return na * nb;
+    const [seq, times] = nb !== undefined ? [a, nb] : [b, na];
+    if (times !== undefined && Number.isInteger(times)) {
+      if (isText(seq)) return String(seq).repeat(Math.max(0, times));
+      if (Array.isArray(seq)) return Array.from({ length: Math.max(0, times) }, () => seq).flat(1);
+    }
+    throw fault(
+      `cannot multiply ${describeValue(a)} by ${describeValue(b)} with \`*\``,
+      line,
+      col,
+      '`*` multiplies numbers, or repeats a string or a list a whole number of times; convert first with `| int`',
+    );
+  },
+
+  /** `a ~ b`: both sides as text, the way `{{ }}` prints them */
+  concat(a: unknown, b: unknown): string {
+    return toText(a) + toText(b);
+  },
+
   /** `item in container` */
   contains(item: unknown, container: unknown, line: number, col: number): boolean {
     if (typeof container === 'string') {
@@ -178,6 +219,18 @@ export function toText(value: unknown): string {
     }
   }
   return String(value);
+}
+
+/** a number for arithmetic; booleans count as 0 and 1, as in Python */
+function numeric(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return Number(v);
+  return undefined;
+}
+
+/** a string, or the SafeString a macro or `caller()` returns */
+function isText(v: unknown): boolean {
+  return typeof v === 'string' || v instanceof nj.runtime.SafeString;
 }
 
 /** Python's `==`: by value for lists and mappings, no coercion between strings and numbers */

@@ -51,3 +51,23 @@ test('truthiness: Python rules plus Ansible false strings', (t) => {
   for (const v of [false, 0, '', 'false', 'No', 'off', '0', [], {}, null, undefined]) t.false(truthy(v), String(JSON.stringify(v)));
   for (const v of [true, 1, 'yes', 'x', [0], { a: 1 }, -1]) t.true(truthy(v), String(JSON.stringify(v)));
 });
+
+test('+ and * follow Python: lists and strings join and repeat, mixed types are an error', (t) => {
+  const vars = { members: ['etcd1', 'etcd2'], extra: 'etcd3', n: 3 };
+  t.deepEqual(evaluate("members + [extra]", vars), ['etcd1', 'etcd2', 'etcd3']);
+  t.deepEqual(vars.members, ['etcd1', 'etcd2'], 'the operands are not changed');
+  t.is(evaluate("extra + '-new'", vars), 'etcd3-new');
+  t.is(evaluate('n + 1.5', vars), 4.5);
+  t.is(evaluate('true + 1', vars), 2);
+  t.is(evaluate("'-' * n", vars), '---');
+  t.is(evaluate("2 * 'ab'", vars), 'abab');
+  t.deepEqual(evaluate('[0] * n', vars), [0, 0, 0]);
+  t.deepEqual(evaluate('members * 0', vars), []);
+  t.is(evaluate('n * 2.5', vars), 7.5);
+  t.is(evaluate("members ~ '!'", vars), '["etcd1","etcd2"]!');
+  t.is(evaluate('1 ~ 2', vars), '12');
+  t.throws(() => evaluate("extra + 1", vars), { instanceOf: TemplateError, message: /cannot add string "etcd3" and number 1 with `\+`/ });
+  t.throws(() => evaluate("members + extra", vars), { instanceOf: TemplateError, message: /cannot add .* with `\+`/ });
+  t.throws(() => evaluate("'ab' * 1.5", vars), { instanceOf: TemplateError, message: /cannot multiply string "ab" by number 1.5/ });
+  t.throws(() => evaluate("{'a': 1} + {'b': 2}", vars), { instanceOf: TemplateError, message: /cannot add/ });
+});
