@@ -119,7 +119,7 @@ export class PlayRunner {
     bus.emit({
       type: 'task:end',
       phase,
-      task: task.name,
+      task: title,
       taskIndex: index,
       durationMs: Date.now() - started,
       failedHosts: outcomes.filter((o) => o.status === 'failed').map((o) => o.host),

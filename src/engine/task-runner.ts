@@ -4,9 +4,10 @@ import type { Vars } from '../inventory/types.js';
 import { getModule } from '../modules/registry.js';
 import type { Module, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/types.js';
-import { OMIT, evaluate, evaluateCondition, renderValue, truthy } from '../template/index.js';
+import { OMIT, evaluate, evaluateCondition, isTemplate, renderValue, truthy } from '../template/index.js';
 import type { Become } from '../transport/types.js';
 import type { PlayScope, RunContext } from './context.js';
+import { displayName } from './describe-task.js';
 import { layeredVars, overlay } from './host-vars.js';
 import { ObservedTransport } from './observed-transport.js';
 import { combineLoop, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
@@ -83,10 +84,12 @@ export class TaskRunner {
   async runOnHost(task: Task, host: string, phase: Phase, taskIndex: number, scopeVars: Vars = {}): Promise<TaskOutcome> {
     const started = Date.now();
     const { bus } = this.run;
-    bus.emit({ type: 'host:start', phase, task: task.name, taskIndex, host });
+    // the events of this host carry the name as it reads for this host, as task:start does
+    const name = isTemplate(task.name) ? displayName(task, overlay(this.varsFor(host, task), scopeVars)) : task.name;
+    bus.emit({ type: 'host:start', phase, task: name, taskIndex, host });
     let outcome: Omit<TaskOutcome, 'durationMs' | 'host'>;
     try {
-      outcome = await this.runGuarded(task, host, scopeVars);
+      outcome = await this.runGuarded(task, host, scopeVars, name);
     } catch (err) {
       outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
     }
@@ -99,7 +102,7 @@ export class TaskRunner {
     bus.emit({
       type: 'host:end',
       phase,
-      task: task.name,
+      task: name,
       taskIndex,
       host,
       status: outcome.status,
@@ -129,14 +132,15 @@ export class TaskRunner {
     for (const h of others) this.addFacts(h, shared);
   }
 
-  private async runGuarded(task: Task, host: string, scopeVars: Vars): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
+  /** `name`: the task's name as rendered for this host, for the events */
+  private async runGuarded(task: Task, host: string, scopeVars: Vars, name: string): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
     const module = getModule(task.module);
     if (!module) throw new ConfigError({ message: `unknown module \`${task.module}\``, loc: task.loc });
     const vars = overlay(this.varsFor(host, task), scopeVars);
 
     if (task.loop === undefined) {
       if (!this.when(task, vars)) return { status: 'skipped', registered: skippedResult('condition was false') };
-      const registered = await this.runItem(module, task, host, vars);
+      const registered = await this.runItem(module, task, host, vars, name);
       return { status: statusOf(registered), registered, error: registered.failed ? String(registered.msg ?? 'failed') : undefined };
     }
 
@@ -152,7 +156,7 @@ export class TaskRunner {
         results.push({ ...skippedResult('condition was false'), [loopVar]: item });
         continue;
       }
-      const r = await this.runItem(module, task, host, itemVars);
+      const r = await this.runItem(module, task, host, itemVars, name);
       results.push({ ...r, [loopVar]: item });
       if (r.failed) break; // Ansible carries on; for runbooks, stopping at the first failed item is safer
     }
@@ -164,14 +168,14 @@ export class TaskRunner {
     return task.when === undefined || evaluateCondition(task.when, vars, task.loc);
   }
 
-  private async runItem(module: Module, task: Task, host: string, vars: Vars): Promise<RegisteredResult> {
+  private async runItem(module: Module, task: Task, host: string, vars: Vars, name: string): Promise<RegisteredResult> {
     const rendered = stripOmitted(renderValue(task.args, vars, task.loc));
     const parsed = module.schema.safeParse(rendered);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
       throw new TaskError(`${formatLocation(task.loc)}: invalid arguments for \`${module.name}\` after templating: ${issues}`);
     }
-    const ctx = await this.moduleContext(task, host, vars);
+    const ctx = await this.moduleContext(task, host, vars, name);
     const checkOnly = ctx.check;
     if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
       return skippedResult('skipped in check mode (mark read-only commands with check_mode: false)');
@@ -198,7 +202,7 @@ export class TaskRunner {
         registered = { ...registered, failed: true, msg: `gave up after ${attempt + 1} attempts: until \`${task.until}\` still false` };
         break;
       }
-      this.run.bus.emit({ type: 'log', host, task: task.name, line: `until not met, retrying in ${delayMs / 1000}s (${attempt + 1}/${retries})` });
+      this.run.bus.emit({ type: 'log', host, task: name, line: `until not met, retrying in ${delayMs / 1000}s (${attempt + 1}/${retries})` });
       await sleep(delayMs, this.run.signal);
     }
     return registered;
@@ -228,21 +232,21 @@ export class TaskRunner {
     return out;
   }
 
-  private async moduleContext(task: Task, host: string, vars: Vars): Promise<ModuleContext> {
+  private async moduleContext(task: Task, host: string, vars: Vars, name: string): Promise<ModuleContext> {
     const run = this.run;
     const target = task.delegate_to ? String(renderValue(task.delegate_to, vars, task.loc)) : host;
     const inner = await run.connections.get(target);
     return {
       host,
       vars,
-      transport: new ObservedTransport(inner, run.bus, task.name, host, Boolean(task.no_log)),
+      transport: new ObservedTransport(inner, run.bus, name, host, Boolean(task.no_log)),
       become: this.becomeFor(task, target),
       check: task.check_mode === true || (run.options.check && task.check_mode !== false),
       diff: run.options.diff,
       runId: run.runId,
       signal: run.signal,
       timeoutMs: task.timeout ? task.timeout * 1000 : undefined,
-      log: (line) => run.bus.emit({ type: 'log', host, task: task.name, line: task.no_log ? '<hidden: no_log>' : line }),
+      log: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line }),
       transportFor: (h) => run.connections.get(h),
       hostVarsOf: (h) => this.varsFor(h),
       prompt: (q) => run.prompter.input(q),

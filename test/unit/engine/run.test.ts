@@ -161,3 +161,16 @@ test('vars_files are read as validate reads them: YAML as Ansible reads it (yes 
   t.is(summary.exitCode, 0);
   t.deepEqual(hosts.get('a')!.log, ['echo true etcd1']);
 });
+
+test("a templated task name reads as each host sees it in that host's events; task:end matches task:start", async (t) => {
+  const pb = play([shellTask('restart {{ inventory_hostname }}', 'echo {{ inventory_hostname }}')]);
+  const { events, summary } = await runOn(pb, ['a', 'b']);
+  t.is(summary.exitCode, 0);
+  const hostEvents = events.filter((e) => e.type === 'host:start' || e.type === 'host:end' || e.type === 'cmd');
+  t.true(hostEvents.length >= 6);
+  for (const e of hostEvents) t.is((e as { task: string }).task, `restart ${(e as { host: string }).host}`, e.type);
+  const start = events.find((e) => e.type === 'task:start' && e.phase === 'task');
+  const end = events.find((e) => e.type === 'task:end' && e.phase === 'task');
+  t.is((start as { task: string }).task, 'restart a');
+  t.is((end as { task: string }).task, 'restart a');
+});
