@@ -211,8 +211,9 @@ class PlaybookValidator {
     for (const key of CONDITION_KEYS) this.conditions(task[key], key, task, withResult, guards);
 
     const defined = [...(task.register ? [task.register] : []), ...factsOf(task)];
-    const after = new Set([...scope, ...defined]);
-    for (const r of task.rollback) this.task(r, after);
+    // the undo steps run in order on each host: a step sees what the steps before it registered
+    const undoScope = new Set([...scope, ...defined]);
+    for (const r of task.rollback) for (const name of this.task(r, undoScope)) undoScope.add(name);
     return defined;
   }
 

@@ -192,6 +192,26 @@ rollback:
   t.deepEqual(validatePlaybook(pb, { inventory: await inventory() }), []);
 });
 
+test("a task's undo steps see what the undo steps before them registered, and only those", async (t) => {
+  const pb = load(`hosts: etcd
+tasks:
+  - shell: mv a b
+    register: moved
+    rollback:
+      - shell: "test -e b # {{ moved.rc }} {{ too_early.rc }}"
+      - shell: ls b
+        register: found
+      - shell: "mv b a # {{ found.stdout }}"
+      - shell: echo
+        register: too_early
+`);
+  const problems = validatePlaybook(pb, { inventory: await inventory() });
+  t.deepEqual(
+    problems.map((p) => p.message),
+    ['undefined variable `too_early`'],
+  );
+});
+
 test('the play confirmation may use what preflight registered', async (t) => {
   const pb = load('hosts: etcd\npreflight:\n  - etcd_status: {}\n    register: st\nconfirm: "Go on from revision {{ st.revision }}?"\ntasks: []\n');
   t.deepEqual(validatePlaybook(pb, { inventory: await inventory() }), []);
