@@ -175,19 +175,20 @@ export class TaskRunner {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
       throw new TaskError(`${formatLocation(task.loc)}: invalid arguments for \`${module.name}\` after templating: ${issues}`);
     }
-    const ctx = await this.moduleContext(task, host, vars, name);
+    const timeoutS = taskNumber(task, 'timeout', vars, { positive: true });
+    const ctx = await this.moduleContext(task, host, vars, name, timeoutS);
     const checkOnly = ctx.check;
     if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
       return skippedResult('skipped in check mode (mark read-only commands with check_mode: false)');
     }
 
-    const retries = task.until ? (task.retries ?? 3) : 0;
-    const delayMs = (task.delay ?? 5) * 1000;
+    const retries = task.until ? (taskNumber(task, 'retries', vars, { integer: true }) ?? 3) : 0;
+    const delayMs = (task.until ? (taskNumber(task, 'delay', vars) ?? 5) : 0) * 1000;
     const resultName = task.register ?? 'result';
     let registered: RegisteredResult = skippedResult('not run');
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (this.run.signal.aborted) throw new TaskError('interrupted');
-      const result = await this.callModule(module, ctx, parsed.data, task);
+      const result = await this.callModule(module, ctx, parsed.data);
       // facts belong to the host the task is for, also when it was delegated (Ansible's default)
       // in check mode a read-only module's facts are real (set_fact, etcd_status); a changing
       // module's would describe a state that was never made
@@ -208,11 +209,12 @@ export class TaskRunner {
     return registered;
   }
 
-  private async callModule(module: Module, ctx: ModuleContext, args: unknown, task: Task): Promise<ModuleResult> {
-    if (!task.timeout) return module.run(ctx, args);
+  private async callModule(module: Module, ctx: ModuleContext, args: unknown): Promise<ModuleResult> {
+    const ms = ctx.timeoutMs;
+    if (!ms) return module.run(ctx, args);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TaskError(`timed out after ${task.timeout}s (task timeout)`)), task.timeout! * 1000);
+      timer = setTimeout(() => reject(new TaskError(`timed out after ${ms / 1000}s (task timeout)`)), ms);
     });
     try {
       return await Promise.race([module.run(ctx, args), timeout]);
@@ -232,7 +234,7 @@ export class TaskRunner {
     return out;
   }
 
-  private async moduleContext(task: Task, host: string, vars: Vars, name: string): Promise<ModuleContext> {
+  private async moduleContext(task: Task, host: string, vars: Vars, name: string, timeoutS: number | undefined): Promise<ModuleContext> {
     const run = this.run;
     const target = task.delegate_to ? String(renderValue(task.delegate_to, vars, task.loc)) : host;
     const inner = await run.connections.get(target);
@@ -245,7 +247,7 @@ export class TaskRunner {
       diff: run.options.diff,
       runId: run.runId,
       signal: run.signal,
-      timeoutMs: task.timeout ? task.timeout * 1000 : undefined,
+      timeoutMs: timeoutS ? timeoutS * 1000 : undefined,
       log: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line }),
       transportFor: (h) => run.connections.get(h),
       hostVarsOf: (h) => this.varsFor(h),
@@ -311,5 +313,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * `retries`, `delay` or `timeout` as a number: as written, or its template rendered with the
+ * host's variables ("{{ restore_timeout }}"). A value that is not a number is the task's error.
+ */
+function taskNumber(task: Task, key: 'retries' | 'delay' | 'timeout', vars: Vars, want: { integer?: boolean; positive?: boolean } = {}): number | undefined {
+  const raw = task[key];
+  if (raw === undefined || typeof raw === 'number') return raw;
+  const loc = task.fieldLocs?.[key] ?? task.loc;
+  const value = renderValue(raw, vars, loc);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const ok = Number.isFinite(n) && (want.integer ? Number.isInteger(n) : true) && (want.positive ? n > 0 : n >= 0);
+  if (!ok) {
+    const kind = want.integer ? 'a whole number ≥ 0' : want.positive ? 'a number of seconds > 0' : 'a number of seconds ≥ 0';
+    throw new TaskError(`${formatLocation(loc)}: ${key} must be ${kind}; \`${raw}\` gave ${JSON.stringify(value)}`);
+  }
+  return n;
 }
 

@@ -86,8 +86,8 @@ export function toTask({ raw, path, call, moduleKey, rollback }: TaskInput, sour
   set('when', conditionText(raw.when));
   set('register', raw.register as string | undefined);
   set('until', raw.until === undefined ? undefined : String(raw.until));
-  set('retries', (raw.retries as number | undefined) ?? (raw.until !== undefined ? UNTIL_DEFAULTS.retries : undefined));
-  set('delay', (raw.delay as number | undefined) ?? (raw.until !== undefined ? UNTIL_DEFAULTS.delay : undefined));
+  set('retries', (raw.retries as number | string | undefined) ?? (raw.until !== undefined ? UNTIL_DEFAULTS.retries : undefined));
+  set('delay', (raw.delay as number | string | undefined) ?? (raw.until !== undefined ? UNTIL_DEFAULTS.delay : undefined));
   set('run_once', raw.run_once as boolean | undefined);
   set('delegate_to', raw.delegate_to as string | undefined);
   set('loop', raw.loop);
@@ -98,7 +98,7 @@ export function toTask({ raw, path, call, moduleKey, rollback }: TaskInput, sour
   set('ignore_errors', raw.ignore_errors as boolean | undefined);
   set('become', raw.become as boolean | undefined);
   set('become_user', raw.become_user as string | undefined);
-  set('timeout', raw.timeout as number | undefined);
+  set('timeout', raw.timeout as number | string | undefined);
   set('confirm', confirmText(raw.confirm, `Run "${name}"?`));
   set('no_log', raw.no_log as boolean | undefined);
   set('check_mode', raw.check_mode as boolean | undefined);

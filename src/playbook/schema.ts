@@ -17,6 +17,8 @@ const condition = z.union([z.string(), z.boolean(), z.array(z.union([z.string(),
 const nameOrNames = z.union([z.string(), z.array(z.string())]);
 const percent = z.string().regex(/^\d+(\.\d+)?%$/);
 const batchSize = z.union([z.number().int().min(1), percent]);
+/** a number as written, or a template (`"{{ retries }}"`) the task renders per host */
+const numberOrTemplate = (n: z.ZodNumber) => z.union([n, z.string().regex(/\{\{/)]);
 
 function taskFields() {
   return {
@@ -24,8 +26,8 @@ function taskFields() {
     when: condition.describe('run only when this holds: a bare expression (`result.rc == 0`), a boolean, or a list that must all hold').optional(),
     register: z.string().describe('save the result under this variable name for later tasks').optional(),
     until: z.union([z.string(), z.boolean()]).describe('repeat the task until this holds (with `retries`, default 3, and `delay`, default 5 s)').optional(),
-    retries: z.number().int().min(0).describe('how many times `until` retries').optional(),
-    delay: z.number().min(0).describe('seconds between `until` retries').optional(),
+    retries: numberOrTemplate(z.number().int().min(0)).describe('how many times `until` retries (a whole number, or a template)').optional(),
+    delay: numberOrTemplate(z.number().min(0)).describe('seconds between `until` retries (a number, or a template)').optional(),
     run_once: z.boolean().describe('run on the first host of the batch only; its result is shared with the others').optional(),
     delegate_to: z.string().describe('run on this inventory host (or localhost) instead, on behalf of each targeted host').optional(),
     loop: z.union([z.array(z.unknown()), z.string()]).describe('run once per item; the item is `item` (or `loop_control.loop_var`)').optional(),
@@ -41,7 +43,7 @@ function taskFields() {
     ignore_errors: z.boolean().describe('carry on when the task fails').optional(),
     become: z.boolean().describe('run with sudo').optional(),
     become_user: z.string().describe('sudo to this user (default root)').optional(),
-    timeout: z.number().positive().describe('seconds a command of this task may take').optional(),
+    timeout: numberOrTemplate(z.number().positive()).describe('seconds a command of this task may take (a number, or a template)').optional(),
     tags: nameOrNames.describe('select or skip the task with --tags / --skip-tags').optional(),
     confirm: z.union([z.string(), z.boolean()]).describe('ask the operator before this task (the message), unless --yes').optional(),
     no_log: z.boolean().describe('keep arguments and output out of logs and run records (secrets)').optional(),

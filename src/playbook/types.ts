@@ -13,8 +13,9 @@ export interface Task {
   when?: string | string[];
   register?: string;
   until?: string;
-  retries?: number;
-  delay?: number;
+  /** a number, or a template rendered per host when the task runs */
+  retries?: number | string;
+  delay?: number | string;
   run_once?: boolean;
   delegate_to?: string;
   loop?: unknown;
@@ -26,8 +27,8 @@ export interface Task {
   ignore_errors?: boolean;
   become?: boolean;
   become_user?: string;
-  /** seconds */
-  timeout?: number;
+  /** seconds; a number, or a template rendered per host when the task runs */
+  timeout?: number | string;
   tags: string[];
   notify: string[];
   /** ask before running this task */

@@ -201,7 +201,7 @@ class PlaybookValidator {
         this.value(value, loc, itemScope, guards);
       }
     }
-    for (const key of ['delegate_to', 'become_user', 'confirm', 'loop_label'] as const) {
+    for (const key of ['delegate_to', 'become_user', 'confirm', 'loop_label', 'retries', 'delay', 'timeout'] as const) {
       const v = task[key];
       if (typeof v === 'string') this.text(v, at(key === 'loop_label' ? 'loop_control' : key), itemScope, { guards });
     }

@@ -112,6 +112,22 @@ test('until/retries polls and fails after the last attempt', async (t) => {
   t.is(summary.exitCode, 1);
 });
 
+test('retries, delay and timeout may be templates, rendered with each host\'s variables', async (t) => {
+  const pb = play([shellTask('poll', 'poll', { register: 'r', until: 'r.rc == 0', retries: '{{ tries }}', delay: "{{ '0' }}", timeout: '{{ 30 }}' })], {
+    vars: { tries: 4 },
+  });
+  const { hosts, summary } = await runOn(pb, ['a'], { prepare: (h) => (h.get('a')!.failOn = /poll/) });
+  t.is(hosts.get('a')!.log.length, 5, 'the first attempt and 4 retries');
+  t.is(summary.exitCode, 1);
+
+  const bad = play([shellTask('poll', 'poll', { register: 'r', until: 'r.rc == 0', retries: '{{ tries }}', delay: 0 })], { vars: { tries: 'many' } });
+  const { hosts: badHosts, summary: badSummary, events } = await runOn(bad, ['a']);
+  t.is(badSummary.exitCode, 1);
+  t.deepEqual(badHosts.get('a')!.log, [], 'nothing ran');
+  const end = events.find((e) => e.type === 'host:end');
+  t.regex((end as { msg?: string }).msg ?? '', /retries must be a whole number ≥ 0; `\{\{ tries \}\}` gave "many"/);
+});
+
 test('failed_when / changed_when / ignore_errors override the module', async (t) => {
   const pb = play([
     shellTask('tolerated', 'grep x', { register: 'g', failed_when: 'g.rc > 1', changed_when: false }),

@@ -9,7 +9,7 @@ test('the fixtures with one mistake each report it at its line and column', asyn
   const cases: Array<[string, RegExp]> = [
     ['syntax-error.yaml', /^5:5: YAML syntax error: flow sequence in block collection must be sufficiently indented/],
     ['unknown-key.yaml', /^2:3: unknown key `serail` in play \(did you mean `serial`\?\)$/],
-    ['bad-type.yaml', /^7:16: `retries` must be a whole number, got string "three"$/],
+    ['bad-type.yaml', /^7:16: `retries` must be a whole number, or a template such as "{{ n }}", got string "three"$/],
   ];
   for (const [file, expected] of cases) {
     const err = await t.throwsAsync(loadPlaybook(fixture(file)), { instanceOf: ConfigError });
@@ -39,7 +39,7 @@ test('every problem is reported, in reading order', (t) => {
   t.deepEqual(problems.map(brief), [
     '2:3: unknown key `serail` in play (did you mean `serial`?)',
     '4:7: unknown key `shel` in task (did you mean `shell`?)',
-    '7:16: `retries` must be a whole number, got string "three"',
+    '7:16: `retries` must be a whole number, or a template such as "{{ n }}", got string "three"',
   ]);
   t.is(problems[0]!.key, 'plays[0].serail');
   t.is(problems[1]!.key, 'plays[0].tasks[0].shel');

@@ -26,7 +26,7 @@ test('with -i and -e everything is checked; a clean run says 0 errors', async (t
 for (const [file, line] of [
   ['syntax-error.yaml', ':5:5: YAML syntax error: '],
   ['unknown-key.yaml', ':2:3: unknown key `serail` in play (did you mean `serial`?)'],
-  ['bad-type.yaml', ':7:16: `retries` must be a whole number, got string "three"'],
+  ['bad-type.yaml', ':7:16: `retries` must be a whole number, or a template such as "{{ n }}", got string "three"'],
 ] as const) {
   test(`${file}: exit 2 with file:line:col`, async (t) => {
     const { code, out } = await run(fixture(file));

@@ -212,6 +212,23 @@ tasks:
   );
 });
 
+test('retries, delay and timeout may be templates, and their names are checked', async (t) => {
+  const pb = load(`hosts: etcd
+vars: {tries: 5}
+tasks:
+  - shell: probe
+    register: r
+    until: r.rc == 0
+    retries: "{{ tries }}"
+    delay: "{{ pause_s }}"
+    timeout: 30
+`);
+  t.deepEqual(
+    validatePlaybook(pb, { inventory: await inventory() }).map((p) => p.message),
+    ['undefined variable `pause_s`'],
+  );
+});
+
 test('the play confirmation may use what preflight registered', async (t) => {
   const pb = load('hosts: etcd\npreflight:\n  - etcd_status: {}\n    register: st\nconfirm: "Go on from revision {{ st.revision }}?"\ntasks: []\n');
   t.deepEqual(validatePlaybook(pb, { inventory: await inventory() }), []);
