@@ -102,7 +102,7 @@ function addCommand(): Command {
       const next = nextRun({ cron: flags.cron, timezone: flags.timezone });
       process.stdout.write(`added job ${name} to ${file}; next run ${next?.toISOString() ?? 'never'}\n`);
       if (!flags.yes) process.stdout.write(`note: without --yes, a run of ${name} that needs a confirmation fails (a scheduled run cannot ask)\n`);
-      process.stdout.write(`start it with \`runbook schedule run\`, or \`runbook schedule install --systemd ${name}\`\n`);
+      process.stdout.write(`start it with \`runbook schedule run\` (a running one picks it up by itself), or \`runbook schedule install --systemd ${name}\`\n`);
     });
 }
 

@@ -4,7 +4,13 @@
  *
  * Signals: the first SIGTERM/SIGINT stops taking new runs and waits for the running ones,
  * then exits 0; a second one aborts the running runs (they roll back); a third exits at once.
+ *
+ * The schedules file is read again when it changes (`schedule add` / `remove`, an editor) and
+ * on SIGHUP. A file that no longer loads is logged and the jobs stay as they were: a bad edit
+ * never stops the backups that were running fine.
  */
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { previousRun } from './cron.js';
 import type { TickSource } from './cron-ticks.js';
@@ -34,7 +40,12 @@ export interface DaemonOptions {
   signals?: SignalSource;
   exit?: (code: number) => void;
   now?: () => Date;
+  /** read the file again when it changes (default true; SIGHUP always does) */
+  watchFile?: boolean;
 }
+
+/** editors and `schedule add` write in bursts (temp file, rename): one reload per burst */
+const RELOAD_SETTLE_MS = 200;
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
@@ -82,10 +93,67 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
     }
     log(logLine(now(), 'started', { file: opts.file, jobs: jobs.length, pid: process.pid }));
     scheduler.start();
-    await stopped;
+    const reloads = reloader(opts.file, scheduler, log, now);
+    const onHangup = () => reloads.request('SIGHUP');
+    signals.on('SIGHUP', onHangup);
+    const watcher = opts.watchFile === false ? undefined : watchFile(opts.file, () => reloads.request('the file changed'), log, now);
+    try {
+      await stopped;
+    } finally {
+      signals.off('SIGHUP', onHangup);
+      watcher?.close();
+      reloads.cancel();
+    }
     log(logLine(now(), 'stopped', {}));
     return 0;
   } finally {
     for (const s of STOP_SIGNALS) signals.off(s, onSignal);
+  }
+}
+
+/** Reloads one at a time; requests that come while one is pending are folded into it. */
+function reloader(file: string, scheduler: Scheduler, log: (line: string) => void, now: () => Date) {
+  let timer: NodeJS.Timeout | undefined;
+  let chain = Promise.resolve();
+  const reasons = new Set<string>();
+  const reload = async () => {
+    const why = [...reasons].join(', ');
+    reasons.clear();
+    try {
+      const schedules = await loadSchedules(file, { mustExist: true });
+      const c = scheduler.update(schedules.jobs);
+      const list = (names: string[]) => (names.length ? names.join(',') : undefined);
+      log(logLine(now(), 'reloaded', { file, why, jobs: schedules.jobs.length, added: list(c.added), removed: list(c.removed), changed: list(c.changed) }));
+    } catch (err) {
+      log(logLine(now(), 'error', { file, why, msg: `not reloaded, the jobs stay as they were: ${(err as Error).message}` }));
+    }
+  };
+  return {
+    request(why: string): void {
+      reasons.add(why);
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        chain = chain.then(reload);
+      }, RELOAD_SETTLE_MS);
+    },
+    cancel(): void {
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/** the file's folder is watched, not the file: `schedule add` replaces the file by a rename */
+function watchFile(file: string, changed: () => void, log: (line: string) => void, now: () => Date): FSWatcher | undefined {
+  const name = basename(file);
+  try {
+    const w = watch(dirname(file), { persistent: false }, (_event, f) => {
+      if (f === null || f.toString() === name) changed();
+    });
+    w.on('error', (err) => log(logLine(now(), 'error', { file, msg: `watching the file stopped (${err.message}); send SIGHUP after editing it` })));
+    return w;
+  } catch (err) {
+    log(logLine(now(), 'warning', { file, msg: `cannot watch the file (${(err as Error).message}); send SIGHUP after editing it` }));
+    return undefined;
   }
 }

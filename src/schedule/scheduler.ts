@@ -6,6 +6,8 @@
  *   not queued (a backup that starts late and then back to back helps nobody).
  * - A run that fails, or throws, is logged and the job stays scheduled.
  * - stop(): no new runs; resolves when the running ones have finished.
+ * - update(jobs): the schedules file changed; new jobs are watched, removed ones stop firing,
+ *   changed ones fire on their new schedule. A run in progress finishes as it started.
  *
  * Running a job (apply, metrics, retention) is job-runner.ts's business; timers are the
  * TickSource's. Both are injected, so tests drive the loop with fake ticks and fake runs.
@@ -55,9 +57,18 @@ interface Running {
   done: Promise<JobOutcome>;
 }
 
+export interface JobChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
 export class Scheduler {
   private readonly running = new Map<string, Running>();
   private readonly watches = new Map<string, TickWatch>();
+  /** the definition each watch fires, by job name */
+  private readonly jobs = new Map<string, ScheduledJob>();
+  private ticks: TickSource | undefined;
   private readonly abort = new AbortController();
   private stopping = false;
   private readonly now: () => Date;
@@ -74,12 +85,47 @@ export class Scheduler {
 
   /** watch every job's schedule */
   start(): void {
-    const ticks = this.opts.ticks ?? cronTicks();
-    for (const job of this.opts.jobs) {
-      const watch = ticks.watch({ cron: job.cron, timezone: job.timezone }, (at) => void this.tick(job, at));
-      this.watches.set(job.name, watch);
-      this.say('scheduled', { job: job.name, cron: job.cron, tz: job.timezone, next: watch.next()?.toISOString() });
+    this.ticks = this.opts.ticks ?? cronTicks();
+    for (const job of this.opts.jobs) this.watch(job);
+  }
+
+  private watch(job: ScheduledJob): void {
+    const watch = this.ticks!.watch({ cron: job.cron, timezone: job.timezone }, (at) => void this.tick(job, at));
+    this.watches.set(job.name, watch);
+    this.jobs.set(job.name, job);
+    this.say('scheduled', { job: job.name, cron: job.cron, tz: job.timezone, next: watch.next()?.toISOString() });
+  }
+
+  private unwatch(name: string): void {
+    this.watches.get(name)?.stop();
+    this.watches.delete(name);
+    this.jobs.delete(name);
+  }
+
+  /** Replace the job list (after start); returns what changed. Ignored once stopping. */
+  update(jobs: readonly ScheduledJob[]): JobChanges {
+    const changes: JobChanges = { added: [], removed: [], changed: [] };
+    if (this.stopping || !this.ticks) return changes;
+    const wanted = new Map(jobs.map((j) => [j.name, j]));
+    for (const name of [...this.watches.keys()]) {
+      if (wanted.has(name)) continue;
+      this.unwatch(name);
+      changes.removed.push(name);
+      this.say('unscheduled', { job: name, running: this.running.get(name)?.runId });
     }
+    for (const job of jobs) {
+      const old = this.jobs.get(job.name);
+      // a job is plain data from the file: equal text, equal job
+      if (old && JSON.stringify(old) === JSON.stringify(job)) continue;
+      if (old) {
+        this.unwatch(job.name);
+        changes.changed.push(job.name);
+      } else {
+        changes.added.push(job.name);
+      }
+      this.watch(job);
+    }
+    return changes;
   }
 
   /** the next tick of each job */

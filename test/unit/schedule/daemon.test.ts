@@ -1,6 +1,6 @@
 import test from 'ava';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSchedules } from '../../../src/schedule/daemon.js';
@@ -96,4 +96,83 @@ test('an unknown job or an empty file is a configuration error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'daemon-'));
   writeFileSync(join(dir, 'empty.yaml'), 'jobs: []\n');
   await t.throwsAsync(runSchedules({ file: join(dir, 'empty.yaml'), signals: new EventEmitter() as unknown as NodeJS.Process }), { message: /has no jobs/ });
+});
+
+/** a running daemon on a fresh file, with fake ticks and signals, that the test edits and stops */
+async function daemonOn(file: string, watchFile: boolean) {
+  const signals = new EventEmitter();
+  const ticks = new ManualTicks();
+  const lines: string[] = [];
+  const ran: string[] = [];
+  const done = runSchedules({
+    file,
+    ticks,
+    watchFile,
+    signals: signals as unknown as NodeJS.Process,
+    log: (l) => lines.push(l),
+    runJob: async (job) => {
+      ran.push(`${job.name} ${job.cron}`);
+      return { status: 'ok', exitCode: 0, durationMs: 1 };
+    },
+  });
+  while (ticks.watching < 2) await new Promise((r) => setTimeout(r, 5));
+  const logged = async (pattern: RegExp): Promise<string> => {
+    for (let i = 0; i < 200; i++) {
+      const line = lines.find((l) => pattern.test(l));
+      if (line) return line;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no log line like ${pattern}:\n${lines.join('\n')}`);
+  };
+  const stop = async () => {
+    signals.emit('SIGTERM');
+    return done;
+  };
+  return { signals, ticks, lines, ran, logged, stop };
+}
+
+const EDITED = `jobs:
+  - {name: a, playbook: pb.yaml, inventory: inv.yaml, cron: "*/7 * * * * *", yes: true}
+  - {name: c, playbook: pb.yaml, inventory: inv.yaml, cron: "0 0 * * *", timezone: UTC}
+`;
+
+test('SIGHUP reads the file again: new jobs fire, removed ones stop, changed ones fire on their new schedule', async (t) => {
+  const file = schedulesFile();
+  const d = await daemonOn(file, false);
+  writeFileSync(file, EDITED);
+  d.signals.emit('SIGHUP');
+  const line = await d.logged(/ reloaded /);
+  t.regex(line, /why=SIGHUP jobs=2 added=c removed=b changed=a$/);
+  t.is(d.ticks.watching, 2);
+  d.ticks.fire('*/5 * * * * *', new Date('2026-11-22T10:00:00Z'));
+  d.ticks.fire('0 */6 * * *', new Date('2026-11-22T12:00:00Z'));
+  d.ticks.fire('*/7 * * * * *', new Date('2026-11-22T10:00:07Z'));
+  d.ticks.fire('0 0 * * *', new Date('2026-11-23T00:00:00Z'));
+  t.is(await d.stop(), 0);
+  t.deepEqual(d.ran.sort(), ['a */7 * * * * *', 'c 0 0 * * *'], 'only the edited jobs ran, a on its new schedule');
+  t.true(d.lines.some((l) => / unscheduled job=b/.test(l)));
+  t.is(d.signals.listenerCount('SIGHUP'), 0);
+});
+
+test('a file that no longer loads is logged and the jobs stay as they were', async (t) => {
+  const file = schedulesFile();
+  const d = await daemonOn(file, false);
+  writeFileSync(file, 'jobs:\n  - {name: a, cron: "not a cron"}\n');
+  d.signals.emit('SIGHUP');
+  const line = await d.logged(/ error /);
+  t.regex(line, /why=SIGHUP msg="not reloaded, the jobs stay as they were: /);
+  d.ticks.fire('*/5 * * * * *', new Date('2026-11-22T10:00:00Z'));
+  t.is(await d.stop(), 0);
+  t.deepEqual(d.ran, ['a */5 * * * * *']);
+});
+
+test('an edit of the file is picked up without a signal', async (t) => {
+  const file = schedulesFile();
+  const d = await daemonOn(file, true);
+  // as `schedule add` writes: a temp file renamed over the old one
+  writeFileSync(`${file}.tmp`, EDITED);
+  renameSync(`${file}.tmp`, file);
+  const line = await d.logged(/ reloaded /);
+  t.regex(line, /why="the file changed" jobs=2 added=c removed=b changed=a$/);
+  t.is(await d.stop(), 0);
 });
