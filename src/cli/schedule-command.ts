@@ -122,7 +122,7 @@ function listCommand(): Command {
 
 function removeCommand(): Command {
   return new Command('remove')
-    .description('remove a job from the schedules file (a running scheduler keeps it until restarted)')
+    .description('remove a job from the schedules file (a running scheduler drops it at once)')
     .argument('<name>')
     .addOption(fileOption())
     .action(async (name: string, flags: { file?: string }) => {
