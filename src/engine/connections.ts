@@ -32,14 +32,14 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
   // ~/.ssh/config is read once per run, and each host's spec resolved once: becomeFor runs for
   // every task on every host
   let sshConfig: SshConfig | undefined;
+  const config = (): SshConfig => (sshConfig ??= loadSshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config')));
   const specs = new Map<string, ConnectionSpec>();
   const specFor = (host: string): ConnectionSpec => {
     const known = specs.get(host);
     if (known) return known;
-    sshConfig ??= loadSshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config'));
     const conn = connectionVars(varsOf(host));
     const spec = resolveConnectionSpec(host, conn, {
-      sshConfig,
+      sshConfig: config(),
       sshConfigFile: opts.sshConfigFile,
       defaultKnownHosts: opts.knownHosts ? [opts.knownHosts] : undefined,
       acceptNewHostKeys: opts.acceptNewHostKeys,
@@ -51,6 +51,8 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
   };
 
   return async (hosts: string[], bus: EventBus): Promise<ConnectedHosts> => {
+    // what the ssh config says that runbook does not do (Match, ProxyCommand, ...) is said once
+    for (const note of config().notes) bus.emit({ type: 'warning', message: `ssh config: ${note}` });
     const pool = new ConnectionPool(specFor, opts.hooks);
     const failures = new Map<string, Error>();
     const started = Date.now();

@@ -1,4 +1,6 @@
-import { homedir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { expandTokens, hostPatternsMatch, localUser, lookupSshConfig, parseSshConfig } from '../../../src/transport/ssh-config.js';
 
@@ -62,7 +64,45 @@ test('settings under Match are ignored, with a note', (t) => {
   t.is(lookupSshConfig(cfg, 'db1').user, 'dbops');
   t.true(cfg.notes.some((n) => n.includes('/home/op/.ssh/config:') && n.includes('Match')));
   t.true(cfg.notes.some((n) => n.includes('ProxyCommand')));
-  t.true(cfg.notes.some((n) => n.includes('Include')));
+  t.false(cfg.notes.some((n) => n.includes('other.conf')), 'an Include of a file that is not there is skipped, as ssh does');
+});
+
+test('Include reads files in place: relative to ~/.ssh, globs sorted, under the Host it sits in', (t) => {
+  const sshDir = mkdtempSync(join(tmpdir(), 'ssh-config-'));
+  t.teardown(() => rmSync(sshDir, { recursive: true, force: true }));
+  mkdirSync(join(sshDir, 'config.d'));
+  writeFileSync(join(sshDir, 'config.d', '10-lab.conf'), 'Host lab*\n  User labops\n  Port 2201\n');
+  writeFileSync(join(sshDir, 'config.d', '20-all.conf'), 'Host lab1 prod1\n  User second\n  IdentityFile ~/.ssh/from_20\n');
+  writeFileSync(join(sshDir, 'config.d', 'README'), 'Host *\n  User not_a_conf_file\n');
+  writeFileSync(join(sshDir, 'prod.conf'), 'User produser\nHost prod9\n  Port 2209\n');
+  const text = `Include config.d/*.conf
+Host prod*
+  Include prod.conf
+  IdentityFile ~/.ssh/after_include
+Host *
+  User fallback
+  Port 22
+`;
+  const c = parseSshConfig(text, join(sshDir, 'config'), { sshDir });
+  t.deepEqual(c.notes, []);
+  // 10-lab.conf comes before 20-all.conf, and the first value wins
+  t.like(lookupSshConfig(c, 'lab1'), { user: 'labops', port: 2201, identityFiles: ['~/.ssh/from_20'] });
+  // lines of an included file before its first Host apply under the Host around the Include
+  t.like(lookupSshConfig(c, 'prod1'), { user: 'second', port: 22 });
+  t.like(lookupSshConfig(c, 'prod2'), { user: 'produser', port: 22, identityFiles: ['~/.ssh/after_include'] });
+  // a Host inside an included file holds only where the Host around the Include holds too
+  t.like(lookupSshConfig(c, 'prod9'), { port: 2209 });
+  t.like(lookupSshConfig(c, 'web1'), { user: 'fallback', port: 22, identityFiles: [] });
+});
+
+test('Include: a loop stops at 16 levels with a note; a wildcard before the last part is not read', (t) => {
+  const sshDir = mkdtempSync(join(tmpdir(), 'ssh-config-'));
+  t.teardown(() => rmSync(sshDir, { recursive: true, force: true }));
+  writeFileSync(join(sshDir, 'loop.conf'), 'Include loop.conf\n');
+  const c = parseSshConfig('Include loop.conf\nInclude */x.conf\nUser me\n', join(sshDir, 'config'), { sshDir });
+  t.true(c.notes.some((n) => /nested more than 16 deep/.test(n)), c.notes.join('\n'));
+  t.true(c.notes.some((n) => /wildcards are supported in the last part of the path only/.test(n)), c.notes.join('\n'));
+  t.is(lookupSshConfig(c, 'h').user, 'me');
 });
 
 test('ProxyJump none stops a broader block from setting one', (t) => {
