@@ -12,12 +12,13 @@ test('what the ssh config says that runbook does not do is a warning, once, befo
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'ssh_config'), 'Host *\n  ProxyCommand nc %h %p\nMatch user ops\n  Port 2222\n');
   writeFileSync(join(dir, 'inventory.yaml'), 'all:\n  hosts:\n    here: {ansible_connection: local}\n');
-  const { inventory } = await loadInventory([join(dir, 'inventory.yaml')]);
+  const inventory = await loadInventory([join(dir, 'inventory.yaml')]);
   const connect = hostConnector(inventory, { sshConfigFile: join(dir, 'ssh_config'), forks: 5 });
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.on((e) => events.push(e));
   const connected = await connect(['here'], bus);
+  t.is(connected.failures.size, 0, [...connected.failures.values()].join('; '));
   await connected.closeAll();
   const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
   t.deepEqual(warnings, [
