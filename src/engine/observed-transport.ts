@@ -20,6 +20,10 @@ export class ObservedTransport implements Transport {
     return this.inner.host;
   }
 
+  get lost(): boolean | undefined {
+    return this.inner.lost;
+  }
+
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const host = this.forHost;
     const task = this.task;

@@ -9,6 +9,10 @@ export type SpecSource = Map<string, ConnectionSpec> | ((host: string) => Connec
  * (and stops with exit 4 if one fails); hosts needed later (delegate_to) connect on first use.
  * Jump hosts are shared too: ten targets behind one bastion make one connection to it.
  *
+ * A connection that broke (sshd restarted, a network blip) is made again on the next get():
+ * the command that was running on it has failed, but the rollback that follows, and any later
+ * step, gets a fresh connection, with the host key checked again, instead of a dead one.
+ *
  *   const pool = new ConnectionPool(specs, hooks);
  *   const results = await pool.connectAll(['node1', 'node2'], { concurrency: 20 });
  *   const t = await pool.get('node1');   // the same connection
@@ -17,6 +21,8 @@ export type SpecSource = Map<string, ConnectionSpec> | ((host: string) => Connec
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Transport>>();
   private readonly jumps = new Map<string, Promise<Transport>>();
+  /** what each connection attempt gave, once it gave one */
+  private readonly made = new WeakMap<Promise<Transport>, Transport>();
   private readonly hooks: ConnectHooks;
   private closing = false;
 
@@ -46,17 +52,23 @@ export class ConnectionPool {
     return new Map(hosts.filter((h) => results.has(h)).map((h) => [h, results.get(h)!]));
   }
 
-  /** The host's connection, made on first use. A failed attempt is forgotten, so a later call retries. */
+  /** The host's connection, made on first use. A failed attempt or a lost connection is forgotten, so a later call connects again. */
   get(host: string): Promise<Transport> {
     if (this.closing) return Promise.reject(new ConnectError(host, 'connections are closed', 'a command was started after the run ended'));
-    let conn = this.connections.get(host);
-    if (!conn) {
-      conn = (async () => connectTransport(this.specFor(host), this.hooks, { openJump: (s) => this.jump(s) }))();
-      this.connections.set(host, conn);
-      conn.catch(() => {
-        if (this.connections.get(host) === conn) this.connections.delete(host);
-      });
-    }
+    return this.cached(this.connections, host, async () => connectTransport(this.specFor(host), this.hooks, { openJump: (s) => this.jump(s) }));
+  }
+
+  private cached(map: Map<string, Promise<Transport>>, key: string, open: () => Promise<Transport>): Promise<Transport> {
+    const known = map.get(key);
+    if (known && !this.made.get(known)?.lost) return known;
+    const conn = open();
+    map.set(key, conn);
+    conn.then(
+      (t) => this.made.set(conn, t),
+      () => {
+        if (map.get(key) === conn) map.delete(key);
+      },
+    );
     return conn;
   }
 
@@ -79,16 +91,7 @@ export class ConnectionPool {
   }
 
   private jump(spec: ConnectionSpec): Promise<Transport> {
-    const key = jumpKey(spec);
-    let conn = this.jumps.get(key);
-    if (!conn) {
-      conn = connectTransport(spec, this.hooks, { openJump: (s) => this.jump(s) });
-      this.jumps.set(key, conn);
-      conn.catch(() => {
-        if (this.jumps.get(key) === conn) this.jumps.delete(key);
-      });
-    }
-    return conn;
+    return this.cached(this.jumps, jumpKey(spec), () => connectTransport(spec, this.hooks, { openJump: (s) => this.jump(s) }));
   }
 }
 

@@ -70,6 +70,7 @@ class SshTransport implements Transport {
   readonly host: string;
   /** set once the connection is unusable: every later call fails with it */
   private gone: ConnectError | undefined;
+  private lostIt = false;
   private readonly slots: SessionSlots;
   private readonly channels = new Set<ClientChannel>();
   private readonly closedEvent: Promise<void>;
@@ -89,6 +90,7 @@ class SshTransport implements Transport {
       // ssh2 emits 'close' on the client before it closes the open channels, so `gone` is set by
       // the time their handlers run and they can tell a lost connection from a normal end
       client.once('close', () => {
+        if (!this.gone) this.lostIt = true;
         this.gone ??= new ConnectError(
           this.host,
           `connection lost to ${spec.address}:${spec.port}${lastError ? ` (${lastError.message})` : ' (closed by the server)'}`,
@@ -99,6 +101,10 @@ class SshTransport implements Transport {
         if (this.ownedJump) void this.ownedJump.close().catch(() => {});
       });
     });
+  }
+
+  get lost(): boolean {
+    return this.lostIt;
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {

@@ -61,6 +61,8 @@ export interface Transport {
   /** a TCP stream to host:port as seen from the remote host (ssh direct-tcpip) */
   forward(host: string, port: number): Promise<Duplex>;
   close(): Promise<void>;
+  /** the connection broke (the host rebooted, sshd restarted, the network dropped), not closed by us */
+  readonly lost?: boolean;
 }
 
 /** Connection settings for one host, resolved from inventory vars and ~/.ssh/config. */

@@ -302,6 +302,26 @@ test('a connection dropped mid-command fails that command and every later one', 
   await t.throwsAsync(tr.put('x', '/tmp/x'), { instanceOf: ConnectError });
 });
 
+test('the pool connects again after a connection was lost, with the host key checked again', async (t) => {
+  const pool = new ConnectionPool(new Map([[node(2).inventoryName, specFor(node(2))]]));
+  t.teardown(() => pool.closeAll());
+  const first = await pool.get('node2');
+  t.is(await pool.get('node2'), first, 'one connection while it lives');
+  const sshdPid = (await first.exec('echo $PPID')).stdout.trim();
+  await sandbox().hostExec(node(2), `kill -9 ${sshdPid}`);
+  await t.throwsAsync(first.exec('sleep 5'), { instanceOf: ConnectError, message: /connection lost/ });
+  t.true(first.lost);
+  const second = await pool.get('node2');
+  t.not(second, first);
+  t.false(second.lost);
+  t.is((await second.exec('hostname')).stdout, 'node2\n');
+  t.not((await second.exec('echo $PPID')).stdout.trim(), sshdPid, 'a new sshd session');
+  // closed by us is not lost: the pool hands out nothing after closeAll
+  await pool.closeAll();
+  t.false(second.lost);
+  await t.throwsAsync(pool.get('node2'), { instanceOf: ConnectError, message: /connections are closed/ });
+});
+
 test.serial('a network that silently drops packets is noticed by keepalive', async (t) => {
   const sb = sandbox();
   const tr = await connect(specFor(node(3), { keepaliveIntervalMs: 300, keepaliveCountMax: 2 }));
