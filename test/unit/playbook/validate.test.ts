@@ -192,6 +192,11 @@ rollback:
   t.deepEqual(validatePlaybook(pb, { inventory: await inventory() }), []);
 });
 
+/** what validate says of a playbook, against the test inventory */
+async function messages(pb: ReturnType<typeof load>): Promise<string[]> {
+  return validatePlaybook(pb, { inventory: await inventory() }).map((p) => p.message);
+}
+
 test("a task's undo steps see what the undo steps before them registered, and only those", async (t) => {
   const pb = load(`hosts: etcd
 tasks:
@@ -205,11 +210,7 @@ tasks:
       - shell: echo
         register: too_early
 `);
-  const problems = validatePlaybook(pb, { inventory: await inventory() });
-  t.deepEqual(
-    problems.map((p) => p.message),
-    ['undefined variable `too_early`'],
-  );
+  t.deepEqual(await messages(pb), ['undefined variable `too_early`']);
 });
 
 test('retries, delay and timeout may be templates, and their names are checked', async (t) => {
@@ -223,10 +224,7 @@ tasks:
     delay: "{{ pause_s }}"
     timeout: 30
 `);
-  t.deepEqual(
-    validatePlaybook(pb, { inventory: await inventory() }).map((p) => p.message),
-    ['undefined variable `pause_s`'],
-  );
+  t.deepEqual(await messages(pb), ['undefined variable `pause_s`']);
 });
 
 test('the play confirmation may use what preflight registered', async (t) => {
