@@ -41,8 +41,12 @@ export function integrityProbeCommand(file: string, hashes: ProbeHashes = { whol
     'if [ "$size" -eq 0 ]; then echo state=empty; exit 0; fi',
     'echo state=ok',
   ];
-  // through openssl, about 3x faster than sha256sum (see hostSha256Command)
-  if (wholeWhen !== undefined) lines.push(`${wholeWhen}w=$(${hostSha256Command(file)}) && echo sha256=\${w%% *}${wholeWhen ? '; fi' : ''}`);
+  // through openssl, about 3x faster than sha256sum (see hostSha256Command); in the background,
+  // so that the body is hashed at the same time (158 MB: 0.26 s -> 0.18 s). Each line is one
+  // short write, so the two never interleave within a line.
+  if (wholeWhen !== undefined) {
+    lines.push(`{ ${wholeWhen}w=$(${hostSha256Command(file)}) && echo sha256=\${w%% *}${wholeWhen ? '; fi' : ''}; } &`, 'whole=$!');
+  }
   if (hashes.body) {
     lines.push(
       `if [ "$size" -gt ${SNAPSHOT_HASH_BYTES} ]; then`,
@@ -52,6 +56,7 @@ export function integrityProbeCommand(file: string, hashes: ProbeHashes = { whol
       'fi',
     );
   }
+  if (wholeWhen !== undefined) lines.push('wait $whole');
   lines.push('if [ -f "$f.sha256" ]; then echo sidecar=$(head -n 1 "$f.sha256" | cut -d" " -f1); fi');
   return lines.join('\n');
 }

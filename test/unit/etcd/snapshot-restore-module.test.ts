@@ -108,7 +108,7 @@ test("the probe reads the file once, for the expected sha256, and leaves etcd's 
   const withSha = host([]);
   await run(withSha, { sha256: 'c'.repeat(64) });
   const probe = withSha.matching(/^f=/)[0]!;
-  t.regex(probe, /^w=.* && echo sha256=/m);
+  t.regex(probe, /^{ w=.* && echo sha256=.*; } &$/m);
   t.notRegex(probe, /head -c|body_sha256/, 'no second read for the body hash: etcd checks it while restoring');
 
   // no expected sha256: the whole file is hashed only when a FILE.sha256 is there to compare with
