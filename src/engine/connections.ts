@@ -1,8 +1,6 @@
 import type { EventBus } from '../events/bus.js';
 import { connectionVars } from '../inventory/connection-vars.js';
 import type { Inventory } from '../inventory/types.js';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { resolveConnectionSpec } from '../transport/connection-spec.js';
 import { loadSshConfig, type SshConfig } from '../transport/ssh-config.js';
 import { ConnectionPool } from '../transport/pool.js';
@@ -32,7 +30,7 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
   // ~/.ssh/config is read once per run, and each host's spec resolved once: becomeFor runs for
   // every task on every host
   let sshConfig: SshConfig | undefined;
-  const config = (): SshConfig => (sshConfig ??= loadSshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config')));
+  const config = (): SshConfig => (sshConfig ??= loadSshConfig(opts.sshConfigFile));
   const specs = new Map<string, ConnectionSpec>();
   const specFor = (host: string): ConnectionSpec => {
     const known = specs.get(host);

@@ -36,7 +36,7 @@ const MAX_JUMP_HOPS = 8;
  *     -> { name: 'node1', address: '10.250.1.11', port: 22, user: 'root', privateKeyFiles: ['/root/.ssh/lab'], ... }
  */
 export function resolveConnectionSpec(name: string, conn: ConnectionVars, opts: ResolveOptions = {}): ConnectionSpec {
-  const config = opts.sshConfig ?? loadSshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config'));
+  const config = opts.sshConfig ?? loadSshConfig(opts.sshConfigFile);
   const target = conn.address ?? name;
   const local = conn.connection === 'local' || (conn.connection === undefined && isImplicitLocal(name, conn));
   // a local host goes through no jump host, whatever ssh config says

@@ -174,8 +174,8 @@ function fileGlob(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Read an ssh config file; a missing file is an empty config. */
-export function loadSshConfig(file: string, opts: ParseOptions = {}): SshConfig {
+/** Read an ssh config file (default ~/.ssh/config); a missing file is an empty config. */
+export function loadSshConfig(file: string = join(homedir(), '.ssh', 'config'), opts: ParseOptions = {}): SshConfig {
   try {
     return parseSshConfig(readFileSync(file, 'utf8'), file, opts);
   } catch (err) {
