@@ -84,12 +84,14 @@ export class TaskRunner {
   async runOnHost(task: Task, host: string, phase: Phase, taskIndex: number, scopeVars: Vars = {}): Promise<TaskOutcome> {
     const started = Date.now();
     const { bus } = this.run;
+    // what the task sees on this host, built once for its name and for its run
+    const vars = overlay(this.varsFor(host, task), scopeVars);
     // the events of this host carry the name as it reads for this host, as task:start does
-    const name = isTemplate(task.name) ? displayName(task, overlay(this.varsFor(host, task), scopeVars)) : task.name;
+    const name = isTemplate(task.name) ? displayName(task, vars) : task.name;
     bus.emit({ type: 'host:start', phase, task: name, taskIndex, host });
     let outcome: Omit<TaskOutcome, 'durationMs' | 'host'>;
     try {
-      outcome = await this.runGuarded(task, host, scopeVars, name);
+      outcome = await this.runGuarded(task, host, vars, name);
     } catch (err) {
       outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
     }
@@ -132,11 +134,10 @@ export class TaskRunner {
     for (const h of others) this.addFacts(h, shared);
   }
 
-  /** `name`: the task's name as rendered for this host, for the events */
-  private async runGuarded(task: Task, host: string, scopeVars: Vars, name: string): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
+  /** `vars`: what the task sees on this host; `name`: its name as rendered for it, for the events */
+  private async runGuarded(task: Task, host: string, vars: Vars, name: string): Promise<Omit<TaskOutcome, 'durationMs' | 'host'>> {
     const module = getModule(task.module);
     if (!module) throw new ConfigError({ message: `unknown module \`${task.module}\``, loc: task.loc });
-    const vars = overlay(this.varsFor(host, task), scopeVars);
 
     if (task.loop === undefined) {
       if (!this.when(task, vars)) return { status: 'skipped', registered: skippedResult('condition was false') };
