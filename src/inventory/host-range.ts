@@ -90,7 +90,7 @@ export function parseAddress(address: string): { host: string; port?: number } |
     host = m[1]!;
     port = Number(m[2]);
   }
-  if (IPV4.test(host) || isIpv6(host) || isHostname(host)) return { host, port };
+  if (isIpAddress(host) || isHostname(host)) return { host, port };
   return undefined;
 }
 
