@@ -164,12 +164,26 @@ function requireRoot(): void {
   }
 }
 
+/**
+ * The sandbox name a test's name becomes: RUNBOOK_SANDBOX_PREFIX (for example
+ * "wt2-") lets two checkouts run the same test files on one machine at once
+ * without tearing down each other's clusters.
+ */
+export function sandboxName(name: string): string {
+  const prefix = process.env.RUNBOOK_SANDBOX_PREFIX ?? '';
+  if (prefix && !/^[a-z0-9-]{1,12}$/.test(prefix)) {
+    throw new Error(`RUNBOOK_SANDBOX_PREFIX must be at most 12 of [a-z0-9-], got '${prefix}'`);
+  }
+  return prefix + name;
+}
+
 async function runDown(name: string): Promise<void> {
   await run('bash', [downScript, '--name', name, '--quiet'], { timeoutMs: 120_000 });
 }
 
-export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   requireRoot();
+  const opts = { ...options, name: sandboxName(options.name) };
   const args = [upScript, '--name', opts.name, '--recreate', '--json'];
   if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
   if (opts.tls) args.push('--tls');
@@ -302,12 +316,13 @@ function makeSandbox(cluster: ClusterJson): Sandbox {
  * getter for use inside tests.
  */
 export function useSandbox<Context>(test: TestFn<Context>, opts: SandboxOptions): () => Sandbox {
+  const name = sandboxName(opts.name);
   let sandbox: Sandbox | undefined;
   let cleaned = false;
   // after.always does not run when the worker dies (uncaught exception,
   // process.exit); a synchronous teardown on exit still leaves nothing behind.
   const onExit = (): void => {
-    if (!cleaned) spawnSync('bash', [downScript, '--name', opts.name, '--quiet'], { stdio: 'ignore', timeout: 60_000 });
+    if (!cleaned) spawnSync('bash', [downScript, '--name', name, '--quiet'], { stdio: 'ignore', timeout: 60_000 });
   };
   test.before(async () => {
     process.once('exit', onExit);
@@ -315,12 +330,12 @@ export function useSandbox<Context>(test: TestFn<Context>, opts: SandboxOptions)
   });
   test.after.always(async () => {
     if (sandbox) await sandbox.down();
-    else await runDown(opts.name);
+    else await runDown(name);
     cleaned = true;
     process.removeListener('exit', onExit);
   });
   return () => {
-    if (!sandbox) throw new Error(`sandbox '${opts.name}' is not up (did test.before fail?)`);
+    if (!sandbox) throw new Error(`sandbox '${name}' is not up (did test.before fail?)`);
     return sandbox;
   };
 }
