@@ -427,6 +427,41 @@ test.serial('a manifest that does not parse stops its pod, as with kubelet; fixi
   await eventually('3 healthy members again', async () => (await healthyMembers(sb, 'node1')) === 3);
 });
 
+test.serial("hostPath volumes are mounted at their mountPath: pointing etcd-data elsewhere runs etcd on that dir's data", async (t) => {
+  const sb = kubeadm();
+  const node = 'node2';
+  await sb.ssh(node, `mv ${ETCD_MANIFEST} /root/etcd.yaml.orig`);
+  await eventually('etcd to be gone from node2', async () => (await pids(sb, node, 'etcd')).length === 0);
+  // A copy of the data elsewhere, marked, and the manifest's etcd-data volume pointed at it
+  // while --data-dir stays /var/lib/etcd: the usual way a restore swaps data dirs.
+  await sb.ssh(node, `set -e
+mkdir -m 0700 /var/backups/etcd-copy
+cp -a /var/lib/etcd/member /var/backups/etcd-copy/
+touch /var/backups/etcd-copy/marker
+sed 's|^      path: /var/lib/etcd$|      path: /var/backups/etcd-copy|' /root/etcd.yaml.orig > ${ETCD_MANIFEST}`);
+  const manifest = (await sb.hostExec(node, `cat ${ETCD_MANIFEST}`)).stdout;
+  t.regex(manifest, /--data-dir=\/var\/lib\/etcd$/m);
+  t.regex(manifest, /path: \/var\/backups\/etcd-copy$/m);
+  const pid = await onePid(sb, node, 'etcd');
+  const seen = await sb.hostExec(node, `ls /proc/${pid}/root/var/lib/etcd/; echo ==; ls /var/lib/etcd/`);
+  const [inPod, onHost] = seen.stdout.split('==\n');
+  t.deepEqual(inPod!.trim().split('\n').sort(), ['marker', 'member'], "the pod's /var/lib/etcd is /var/backups/etcd-copy");
+  t.deepEqual(onHost!.trim().split('\n'), ['member'], "the host's /var/lib/etcd is unchanged");
+  await eventually('3 healthy members on the copied data', async () => (await healthyMembers(sb, 'node1')) === 3);
+  // Back to the original layout, with the data the member has now: its old data would be behind
+  // what the leader knows it has (raft refuses that: "tocommit ... is out of range").
+  await sb.ssh(node, `mv ${ETCD_MANIFEST} /root/etcd.yaml.copy`);
+  await eventually('etcd to be gone from node2', async () => (await pids(sb, node, 'etcd')).length === 0);
+  await sb.ssh(node, `set -e
+rm -rf /var/lib/etcd/member
+cp -a /var/backups/etcd-copy/member /var/lib/etcd/
+rm -rf /var/backups/etcd-copy /root/etcd.yaml.copy
+mv /root/etcd.yaml.orig ${ETCD_MANIFEST}`);
+  const back = await onePid(sb, node, 'etcd');
+  t.false((await sb.hostExec(node, `ls /proc/${back}/root/var/lib/etcd/`)).stdout.includes('marker'));
+  await eventually('3 healthy members again', async () => (await healthyMembers(sb, 'node1')) === 3);
+});
+
 test('--etcd 3.5 on a systemd sandbox: etcd.service runs 3.5, etcdctl and etcdutl are 3.5', async (t) => {
   const sb = await extras.get('systemd35')!;
   try {
