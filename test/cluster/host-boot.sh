@@ -16,6 +16,16 @@ hostname "$host_name"
 dirs=(run var/log tmp root home etc/etcd etc/default etc/systemd/system etc/kubernetes etc/ssh var/lib/etcd var/backups usr/lib/systemd/system usr/local/bin)
 files=(etc/hosts etc/hostname)
 
+# /var/lib is an overlay of the machine's own: reads see the machine's files,
+# writes stay in this host. A runbook that restores into a sibling of the data
+# dir (/var/lib/etcd-restored) then writes to this host only, as on a real
+# machine, instead of into a /var/lib all hosts and the machine share. Mounted
+# first, so the private /var/lib/etcd below lands on top of it.
+if [[ $fs/ != /var/lib/* ]]; then
+  mkdir -p "$host_dir/var-lib/upper" "$host_dir/var-lib/work"
+  mount -t overlay rbx-var-lib -o "lowerdir=/var/lib,upperdir=$host_dir/var-lib/upper,workdir=$host_dir/var-lib/work" /var/lib
+fi
+
 # A private directory that contains the state dir itself (a checkout under
 # /root or /tmp) would hide the remaining mount sources, so it goes last.
 last=""

@@ -171,12 +171,16 @@ test('hosts are isolated: files, processes and data directories are their own', 
   const home = await openssh(sb, b!.ip, 'root', 'ls -A ~ | grep -v ^probe- | sort | tr "\\n" " "');
   t.is(home.stdout.trim(), '.bashrc .profile .ssh');
 
-  for (const dir of ['/tmp', '/root', '/etc/etcd', '/run']) {
+  // /var/lib (an overlay of the machine's) and /usr/local/bin too: a restore into
+  // /var/lib/etcd-restored must stay on its own host.
+  for (const dir of ['/tmp', '/root', '/etc/etcd', '/run', '/var/lib', '/usr/local/bin']) {
     const probe = `${dir}/probe-${randomBytes(4).toString('hex')}`;
     await sb.hostExec(a!, `touch ${probe}`);
     t.is((await sb.hostExec(b!, `test -e ${probe}`, { allowFail: true })).code, 1, `${dir} is private`);
     t.false(existsSync(probe), `${dir} is private from the controller`);
   }
+  // The machine's /var/lib still shows through (dpkg's database, for instance).
+  t.is((await sb.hostExec(a!, 'test -d /var/lib/dpkg/info', { allowFail: true })).code, 0);
 
   // Each host sees exactly one etcd: its own, with its own data dir.
   for (const h of sb.hosts) {
