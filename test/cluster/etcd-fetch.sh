@@ -68,7 +68,8 @@ fetch() {
   local url work apt_opts version f
   url=$(mirror)
   work=$(mktemp -d "$cache/.fetch.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
+  # fetch runs in the locked subshell below: its EXIT also covers die.
+  trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
   printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$url" trixie "$url" sid >"$work/sources.list"
   # Only this sources list, these lists and this cache: the system's apt
@@ -77,8 +78,12 @@ fetch() {
     -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Dir::State::status=/dev/null
     -o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
   note "fetching etcd $minor.x package lists from $url (trixie, sid)"
-  apt-get "${apt_opts[@]}" update >"$work/update.log" 2>&1 \
-    || die "cannot fetch Debian package lists from $url (trixie, sid) for etcd $minor: $(tail -n 3 "$work/update.log" | tr '\n' ' ')"
+  # apt-get update exits 0 when an index could not be fetched (it only
+  # warns), so the lists it left behind are what counts.
+  apt-get "${apt_opts[@]}" update >"$work/update.log" 2>&1 || true
+  if ! compgen -G "$work/lists/*_Packages*" >/dev/null; then
+    die "cannot fetch Debian package lists from $url (trixie, sid) for etcd $minor; set RUNBOOK_ETCD_MIRROR to a reachable Debian mirror: $(grep -m 2 -E '^(Err|W|E):' "$work/update.log" | tr '\n' ' ')"
+  fi
   # The newest $minor.x both packages carry (sid may move on to a newer minor).
   version=$(apt-cache "${apt_opts[@]}" madison etcd-server | awk -F' [|] ' '{gsub(/ /, "", $2); print $2}' \
     | grep -E "^${minor//./\\.}\.[0-9]+-" | sort -V | tail -n 1 || true)

@@ -357,11 +357,12 @@ setup_host() {
   if [[ -e /etc/ssh/ssh_config ]]; then cp -a /etc/ssh/ssh_config "$fs/etc/ssh/"; fi
   if [[ -d /etc/ssh/ssh_config.d ]]; then cp -a /etc/ssh/ssh_config.d "$fs/etc/ssh/"; fi
   # The package units, less those whose Exec lines use systemd's "+"/"!"
-  # prefixes: the systemctl replacement cannot parse them and would print an
-  # ERROR line on every daemon-reload.
+  # prefixes or a command without an absolute path (udev's "udevadm ...",
+  # which newer systemd allows): the systemctl replacement cannot parse them
+  # and would print an ERROR line on every daemon-reload.
   mkdir -p "$fs/usr/lib/systemd/system"
   cp -a /usr/lib/systemd/system/. "$fs/usr/lib/systemd/system/"
-  grep -lE '^Exec[A-Za-z]*=[-@:]*[+!]' -r "$fs/usr/lib/systemd/system" | xargs -r rm -f
+  grep -lE '^Exec[A-Za-z]*=([-@:]*[+!]|[-@:+!]*[^-@:+!/[:space:]])' -r "$fs/usr/lib/systemd/system" | xargs -r rm -f
   hosts_file >"$fs/etc/hosts"
   echo "$h" >"$fs/etc/hostname"
 

@@ -503,3 +503,40 @@ test('--kubeadm --etcd 3.4 works, and down stops the runner and its pods with th
   t.deepEqual(left, [], 'no process of the host survives down');
   t.false(existsSync(sb.dir));
 });
+
+const clusterScript = (name: string): string => new URL(`../cluster/${name}`, import.meta.url).pathname;
+
+test('etcd 3.5 comes from the cache without the network, and an unreachable mirror gives a clear error and no cache', async (t) => {
+  // The shared sandbox has fetched it already (or found it cached).
+  kubeadm();
+  const unreachable = { ...process.env, RUNBOOK_ETCD_MIRROR: 'http://127.0.0.1:9/debian' };
+  const cached = spawnSync('bash', [clusterScript('etcd-fetch.sh'), '3.5'], { encoding: 'utf8', env: unreachable });
+  t.is(cached.status, 0, cached.stderr);
+  t.regex(cached.stdout.trim(), /^\/.*\/etcd-3\.5\.\d+\/bin$/);
+  t.regex(spawnSync(`${cached.stdout.trim()}/etcdutl`, ['version'], { encoding: 'utf8' }).stdout, /^etcdutl version: 3\.5\./);
+
+  const emptyCache = `${kubeadm().dir}/empty-etcd-cache`;
+  const fresh = spawnSync('bash', [clusterScript('etcd-fetch.sh'), '3.5'], { encoding: 'utf8', env: { ...unreachable, RUNBOOK_ETCD_CACHE: emptyCache }, timeout: 120_000 });
+  t.not(fresh.status, 0);
+  t.regex(fresh.stderr, /cannot fetch Debian package lists from http:\/\/127\.0\.0\.1:9\/debian \(trixie, sid\) for etcd 3\.5/);
+  t.false(existsSync(`${emptyCache}/etcd-3.5`), 'nothing cached after a failed fetch');
+
+  const bad = spawnSync('bash', [clusterScript('etcd-fetch.sh'), '3.6'], { encoding: 'utf8' });
+  t.not(bad.status, 0);
+  t.regex(bad.stderr, /unknown etcd version '3\.6': use 3\.4 or 3\.5/);
+});
+
+test('up.sh refuses --etcd and --kubeadm combinations that make no sense, before changing anything', async (t) => {
+  for (const [args, message] of [
+    [['--etcd', '3.6'], /--etcd must be 3\.4 or 3\.5, got '3\.6'/],
+    [['--kubeadm', '--ssh-only'], /--kubeadm makes no sense with --ssh-only/],
+    [['--etcd', '3.5', '--ssh-only'], /--etcd makes no sense with --ssh-only/],
+    [['--kubeadm', '--pod-backoff', 'fast'], /--pod-backoff must be SECONDS or SECONDS:MAX_SECONDS, got 'fast'/],
+  ] as const) {
+    const name = sandboxName('e2e-kubeadm-bad');
+    const r = spawnSync('bash', [clusterScript('up.sh'), '--name', name, ...args], { encoding: 'utf8' });
+    t.not(r.status, 0, args.join(' '));
+    t.regex(r.stderr, message);
+    t.false(existsSync(`${kubeadm().dir}/../${name}`), 'no state dir');
+  }
+});
