@@ -14,6 +14,7 @@ import { etcdMemberPromote } from './modules/etcd-member-promote.js';
 import { etcdMemberRemove } from './modules/etcd-member-remove.js';
 import { etcdMembers } from './modules/etcd-members.js';
 import { etcdMoveLeader } from './modules/etcd-move-leader.js';
+import { etcdProcess } from './modules/etcd-process.js';
 import { etcdPut } from './modules/etcd-put.js';
 import { etcdSnapshotRestore } from './modules/etcd-snapshot-restore.js';
 import { etcdSnapshotSave } from './modules/etcd-snapshot-save.js';
@@ -48,6 +49,7 @@ export const etcdModules: Module[] = [
   etcdRunningConfig,
   etcdQuorumCheck,
   etcdDelete,
+  etcdProcess,
 ];
 
 export { closeEtcdClients } from './client.js';
