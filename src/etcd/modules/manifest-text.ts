@@ -66,7 +66,7 @@ export function parseManifest(text: string): ParsedManifest {
   }
   const root = doc.contents;
   if (!isMap(root)) throw at(lines, rangeStart(root), 'not a pod manifest: expected a mapping with kind: Pod');
-  const kind = root.get('kind');
+  const kind = root.get('kind') as unknown;
   if (kind !== 'Pod') throw at(lines, rangeStart(root.get('kind', true)) ?? rangeStart(root), `not a pod manifest: kind is ${JSON.stringify(kind ?? null)}, expected Pod`);
   const containers = doc.getIn(['spec', 'containers'], true);
   if (!isSeq(containers)) throw at(lines, rangeStart(doc.getIn(['spec'], true)) ?? rangeStart(root), 'spec.containers is not a list of containers');
