@@ -104,7 +104,7 @@ test('static pod: the probe finds the etcd process by its --name (run here, on a
     await new Promise((r) => setTimeout(r, 300));
     const out = execFileSync('/bin/sh', ['-c', podProbeCommand(name)], { encoding: 'utf8' });
     const p = parseProbe(out);
-    t.is(p.pid, child.pid);
+    t.is(p.pid, child.pid ?? -1);
     t.is(p.comm, 'etcd');
     t.true(p.argv.includes(`--name=${name}`));
     t.is(p.environ.ETCD_ELECTION_TIMEOUT, '2500');
