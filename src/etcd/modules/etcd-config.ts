@@ -59,10 +59,19 @@ function describeChanges(edit: OptionEdit, settings: Record<string, string>): st
     .join(', ');
 }
 
+/** where a member keeps its options in this style: the inventory's path, else the usual one */
+export async function configFilePath(ctx: ModuleContext, host: string, style: EtcdConfigStyle): Promise<string> {
+  const config = hostConfig(ctx, host);
+  if (style === 'static_pod') return config.manifest;
+  if (style === 'env') return config.configFile;
+  const unitVar = hostVars(ctx, host).etcd_unit_file;
+  return typeof unitVar === 'string' && unitVar !== '' ? unitVar : unitFileOf(ctx, config.service);
+}
+
 const FILE_VARIABLE: Record<EtcdConfigStyle, string> = { env: 'etcd_config_file', flags: 'etcd_unit_file', static_pod: 'etcd_manifest' };
 const WHAT: Record<EtcdConfigStyle, string> = { env: 'environment file (ETCD_* variables)', flags: 'unit', static_pod: 'static pod manifest' };
 
-function editText(style: EtcdConfigStyle, text: string, settings: Record<string, string>): OptionEdit {
+export function editText(style: EtcdConfigStyle, text: string, settings: Record<string, string>): OptionEdit {
   if (style === 'env') return setEnvOptions(text, settings);
   if (style === 'flags') return setUnitFlags(text, settings);
   return setManifestFlags(text, settings);
@@ -108,10 +117,7 @@ export const etcdConfig: Module<EtcdConfigArgs> = {
     const config = hostConfig(ctx, host);
     const resolved = a.style !== undefined ? { style: a.style, detected: false } : await resolveConfigStyle(ctx, host);
     const style = resolved.style;
-    const unitVar = hostVars(ctx, host).etcd_unit_file;
-    const path =
-      a.path ??
-      (style === 'static_pod' ? config.manifest : style === 'env' ? config.configFile : typeof unitVar === 'string' && unitVar !== '' ? unitVar : await unitFileOf(ctx, config.service));
+    const path = a.path ?? (await configFilePath(ctx, host, style));
     if (a.restore !== undefined) return restoreBackup(ctx, { path, backup: a.restore, style, manifest: config.manifest });
     const settings = Object.fromEntries(Object.entries(a.set!).map(([o, v]) => [o, String(v)]));
 

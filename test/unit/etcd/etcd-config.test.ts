@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { readEnvOptions, readUnitFlags, setEnvOptions, setUnitFlags } from '../../../src/etcd/modules/config-text.js';
 import { etcdConfig } from '../../../src/etcd/modules/etcd-config.js';
+import { etcdConfigRead } from '../../../src/etcd/modules/etcd-config-read.js';
 import { readFileSync } from 'node:fs';
 import type { PutOptions } from '../../../src/transport/types.js';
 import { fakeContext, ScriptedTransport, type Rule } from './fake-host.js';
@@ -308,4 +309,26 @@ test('schema: set and restore exclude each other', (t) => {
   t.false(etcdConfig.schema.safeParse({}).success);
   t.false(etcdConfig.schema.safeParse({ set: { name: 'x' }, restore: '/a~' }).success);
   t.true(etcdConfig.schema.safeParse({ restore: '/a~' }).success);
+});
+
+test('etcd_config_read: reports the style, the file and its values, and whether the edit can be made', async (t) => {
+  const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [
+    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
+    [/^if test -e/, statOf(MANIFEST.length)],
+  ]);
+  const r = await etcdConfigRead.run(fakeContext(h, inventory({})), etcdConfigRead.schema.parse({ options: ['heartbeat-interval', 'snapshot-count'], set: { 'heartbeat-interval': 500 } }));
+  t.falsy(r.failed, r.msg);
+  t.false(r.changed);
+  t.like(r.data, { style: 'static_pod', style_detected: true, path: MANIFEST_PATH, would_change: true, options: { 'heartbeat-interval': null, 'snapshot-count': '10000' } });
+  t.is(r.msg, '/etc/kubernetes/manifests/etcd.yaml (static_pod, detected): heartbeat-interval=(unset), snapshot-count=10000; the edit can be made');
+  t.is(h.written.size, 0);
+  t.true(etcdConfigRead.readOnly);
+});
+
+test('etcd_config_read: a manifest whose flag it cannot edit fails naming file:line:col', async (t) => {
+  const twoItems = MANIFEST.replace('    - --name=node2', '    - --name\n    - node2');
+  const h = new FileHost('node1', { [MANIFEST_PATH]: twoItems }, [[/^if test -e/, statOf(twoItems.length)]]);
+  const r = await etcdConfigRead.run(fakeContext(h, inventory({ etcd_config_style: 'static_pod' })), etcdConfigRead.schema.parse({ set: { 'heartbeat-interval': 500 } }));
+  t.true(r.failed);
+  t.is(r.msg, '/etc/kubernetes/manifests/etcd.yaml:29:7: --name takes its value from the next item: write it as one item --name=node2; nothing was changed');
 });
