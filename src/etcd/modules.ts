@@ -14,6 +14,9 @@ import { etcdMemberPromote } from './modules/etcd-member-promote.js';
 import { etcdMemberRemove } from './modules/etcd-member-remove.js';
 import { etcdMembers } from './modules/etcd-members.js';
 import { etcdMoveLeader } from './modules/etcd-move-leader.js';
+import { etcdDataAside } from './modules/etcd-data-aside.js';
+import { etcdDataDirInfo } from './modules/etcd-data-dir-info.js';
+import { etcdProcess } from './modules/etcd-process.js';
 import { etcdPut } from './modules/etcd-put.js';
 import { etcdSnapshotRestore } from './modules/etcd-snapshot-restore.js';
 import { etcdSnapshotSave } from './modules/etcd-snapshot-save.js';
@@ -50,6 +53,9 @@ export const etcdModules: Module[] = [
   etcdRunningConfig,
   etcdQuorumCheck,
   etcdDelete,
+  etcdProcess,
+  etcdDataAside,
+  etcdDataDirInfo,
 ];
 
 export { closeEtcdClients } from './client.js';

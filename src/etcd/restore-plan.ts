@@ -8,6 +8,7 @@
  * refuses even an empty one, so the empty one goes with `rmdir`, which cannot remove data).
  */
 import { quote } from '../transport/shell-quote.js';
+import { IS_MOUNT_FN, KEPT_ENTRIES } from './data-aside.js';
 import { parseInitialCluster } from './initial-cluster.js';
 import { offlineCommand, type OfflineTool } from './offline-tool.js';
 
@@ -27,11 +28,18 @@ export interface RestoreRequest {
   /** user:group to own the restored dirs; when absent the probe's finding is used */
   owner?: string;
   runId: string;
+  /**
+   * the data dir is a mount point (found by the probe): the restore stages inside it and moves
+   * the result in, as a mount point cannot be renamed and a sibling is on another filesystem
+   */
+  mountPoint?: boolean;
 }
 
-/** a sibling of `dir`, so the final rename stays on one filesystem */
-export function stagingDirOf(dir: string, runId: string): string {
-  return `${dir.replace(/\/+$/, '')}.restore-tmp-${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+/** a sibling of `dir`, so the final rename stays on one filesystem; inside it when `dir` is a mount point */
+export function stagingDirOf(dir: string, runId: string, mountPoint = false): string {
+  const base = dir.replace(/\/+$/, '');
+  const name = `restore-tmp-${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return mountPoint ? `${base}/.${name}` : `${base}.${name}`;
 }
 
 /** the member must appear in --initial-cluster with exactly its advertised peer URLs, or etcd refuses to start */
@@ -61,7 +69,7 @@ export function restoreArgs(req: RestoreRequest, tool: OfflineTool): string[] {
     `--initial-cluster=${req.initialCluster}`,
     `--initial-cluster-token=${req.initialClusterToken}`,
     `--initial-advertise-peer-urls=${req.initialAdvertisePeerUrls}`,
-    `--data-dir=${stagingDirOf(req.dataDir, req.runId)}`,
+    `--data-dir=${stagingDirOf(req.dataDir, req.runId, req.mountPoint)}`,
   ];
   if (req.walDir !== undefined) args.push(`--wal-dir=${stagingDirOf(req.walDir, req.runId)}`);
   if (req.skipHashCheck) args.push('--skip-hash-check');
@@ -92,12 +100,25 @@ type DirState = 'absent' | 'empty' | 'nonempty' | 'notdir' | 'symlink' | 'unread
 export interface RestoreProbe {
   dataDir: DirState;
   dataStage: DirState;
+  /** the data dir is a mount point */
+  mountPoint: boolean;
+  /** a mount point's state, not counting lost+found and the kept copies (.pre-*, .failed-*) */
+  dataDirKept?: DirState;
+  /** the staging dir inside a mount point */
+  dataStageInside?: DirState;
   walDir?: DirState;
   walStage?: DirState;
   snapshot: 'ok' | 'empty' | 'missing';
   /** owner of the existing data dir, or of its parent: what etcd runs as */
   owner?: string;
 }
+
+// like dirstate, but a mount point's lost+found and kept copies do not count as data
+const KEPT_DIRSTATE_FN =
+  'keptstate() { if [ ! -d "$1" ]; then dirstate "$1"; return 0; fi; n=0; ' +
+  'for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do [ -e "$e" ] || [ -L "$e" ] || continue; ' +
+  `case "\${e##*/}" in ${KEPT_ENTRIES}) continue;; esac; n=1; done; ` +
+  'if [ $n = 0 ]; then echo empty; else echo nonempty; fi; }';
 
 const DIRSTATE_FN =
   'dirstate() { if [ -L "$1" ]; then echo symlink; elif [ ! -e "$1" ]; then echo absent; ' +
@@ -108,8 +129,15 @@ export function restoreProbeCommand(req: RestoreRequest): string {
   const d = quote(req.dataDir);
   const lines = [
     DIRSTATE_FN,
+    KEPT_DIRSTATE_FN,
+    IS_MOUNT_FN,
     `echo data_dir=$(dirstate ${d})`,
     `echo data_stage=$(dirstate ${quote(stagingDirOf(req.dataDir, req.runId))})`,
+    `if [ -d ${d} ] && [ ! -L ${d} ] && is_mount "$(readlink -f -- ${d})"; then`,
+    '  echo mount=yes',
+    `  echo data_dir_kept=$(keptstate ${d})`,
+    `  echo data_stage_inside=$(dirstate ${quote(stagingDirOf(req.dataDir, req.runId, true))})`,
+    'fi',
   ];
   if (req.walDir !== undefined) {
     lines.push(`echo wal_dir=$(dirstate ${quote(req.walDir)})`);
@@ -135,6 +163,9 @@ export function parseRestoreProbe(stdout: string): RestoreProbe {
   return {
     dataDir: dir('data_dir') ?? 'unreadable',
     dataStage: dir('data_stage') ?? 'unreadable',
+    mountPoint: kv.get('mount') === 'yes',
+    dataDirKept: dir('data_dir_kept'),
+    dataStageInside: dir('data_stage_inside'),
     walDir: dir('wal_dir'),
     walStage: dir('wal_stage'),
     snapshot: (kv.get('snapshot') as RestoreProbe['snapshot'] | undefined) ?? 'missing',
@@ -142,13 +173,16 @@ export function parseRestoreProbe(stdout: string): RestoreProbe {
   };
 }
 
-function dirProblem(label: string, path: string, state: DirState | undefined, runId: string): string | undefined {
+function dirProblem(label: string, path: string, state: DirState | undefined, runId: string, mountPoint = false): string | undefined {
   switch (state) {
     case 'absent':
     case 'empty':
     case undefined:
       return undefined;
     case 'nonempty':
+      if (mountPoint) {
+        return `${label} ${path} is a mount point and not empty: refusing to restore over it. Move its contents aside first, on the same disk (etcd_data_aside moves them into ${quote(`${path}/.pre-restore-${runId}`)}), so they can be put back`;
+      }
       return `${label} ${path} is not empty: refusing to restore over it. Move it aside first (mv ${quote(path)} ${quote(`${path}.pre-restore-${runId}`)}) so it can be put back`;
     case 'notdir':
       return `${label} ${path} exists and is not a directory`;
@@ -163,12 +197,13 @@ function dirProblem(label: string, path: string, state: DirState | undefined, ru
 export function restoreRefusal(req: RestoreRequest, probe: RestoreProbe): string | undefined {
   if (probe.snapshot === 'missing') return `snapshot ${req.snapshot} does not exist on this host`;
   if (probe.snapshot === 'empty') return `snapshot ${req.snapshot} is empty or not a regular file`;
+  const mount = probe.mountPoint;
   const problems = [
-    dirProblem('data dir', req.dataDir, probe.dataDir, req.runId),
+    dirProblem('data dir', req.dataDir, mount ? probe.dataDirKept : probe.dataDir, req.runId, mount),
     req.walDir !== undefined ? dirProblem('wal dir', req.walDir, probe.walDir, req.runId) : undefined,
   ];
-  const stage = stagingDirOf(req.dataDir, req.runId);
-  if (probe.dataStage !== 'absent') problems.push(`${stage} is left over from an interrupted restore: check and remove it first`);
+  const stage = stagingDirOf(req.dataDir, req.runId, mount);
+  if ((mount ? probe.dataStageInside : probe.dataStage) !== 'absent') problems.push(`${stage} is left over from an interrupted restore: check and remove it first`);
   if (req.walDir !== undefined && probe.walStage !== 'absent') {
     problems.push(`${stagingDirOf(req.walDir, req.runId)} is left over from an interrupted restore: check and remove it first`);
   }
@@ -178,6 +213,14 @@ export function restoreRefusal(req: RestoreRequest, probe: RestoreProbe): string
 /** rename the staged dirs into place, then give them to the user etcd runs as */
 export function restoreFinishCommand(req: RestoreRequest, owner: string | undefined): string {
   const lines = ['set -e'];
+  if (req.mountPoint) {
+    // a mount point stays; the restored entries (member/) move in beside the kept copies
+    const d = quote(req.dataDir);
+    const s = quote(stagingDirOf(req.dataDir, req.runId, true));
+    lines.push(`for e in ${s}/* ${s}/.[!.]*; do [ -e "$e" ] || continue; mv -- "$e" ${d}/; ` + (owner !== undefined ? `chown -R ${quote(owner)} ${d}/"\${e##*/}"; ` : '') + 'done', `rmdir -- ${s}`);
+    if (owner !== undefined) lines.push(`chown ${quote(owner)} ${d}`);
+    lines.push(`chmod 700 ${d}`);
+  }
   const place = (dir: string) => {
     const d = quote(dir);
     const s = quote(stagingDirOf(dir, req.runId));
@@ -186,14 +229,14 @@ export function restoreFinishCommand(req: RestoreRequest, owner: string | undefi
     if (owner !== undefined) lines.push(`chown -R ${quote(owner)} ${d}`);
     lines.push(`chmod 700 ${d}`);
   };
-  place(req.dataDir);
+  if (!req.mountPoint) place(req.dataDir);
   if (req.walDir !== undefined) place(req.walDir);
   return lines.join('\n');
 }
 
 /** remove only what this restore staged, after it failed */
 export function restoreCleanupCommand(req: RestoreRequest): string {
-  const dirs = [stagingDirOf(req.dataDir, req.runId)];
+  const dirs = [stagingDirOf(req.dataDir, req.runId, req.mountPoint)];
   if (req.walDir !== undefined) dirs.push(stagingDirOf(req.walDir, req.runId));
   return `rm -rf -- ${dirs.map(quote).join(' ')}`;
 }

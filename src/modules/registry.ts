@@ -12,6 +12,7 @@ import { lineinfile } from './lineinfile.js';
 import { pause } from './pause.js';
 import { setFact } from './set-fact.js';
 import { shell } from './shell.js';
+import { staticPod } from './static-pod.js';
 import { systemd } from './systemd.js';
 import { template } from './template.js';
 import { waitFor } from './wait-for.js';
@@ -30,6 +31,7 @@ const generic: Module[] = [
   pause,
   setFact,
   shell,
+  staticPod,
   systemd,
   template,
   waitFor,

@@ -134,6 +134,7 @@ export const etcdSnapshotRestore: Module<EtcdSnapshotRestoreArgs> = {
     const pr = await run(restoreProbeCommand(req), 60_000);
     if (pr.exitCode !== 0) return failed(`${t.host}: inspecting ${req.dataDir} failed: ${pr.stderr.trim()}`, plan);
     const probe = parseRestoreProbe(pr.stdout);
+    req.mountPoint = probe.mountPoint;
     const refusal = restoreRefusal(req, probe);
     if (refusal) return failed(`${t.host}: ${refusal}`, { ...plan, data_dir_state: probe.dataDir });
 
@@ -146,7 +147,7 @@ export const etcdSnapshotRestore: Module<EtcdSnapshotRestoreArgs> = {
     }
     const owner = req.owner ?? probe.owner;
     const finish = restoreFinishCommand(req, owner);
-    const planned = { ...plan, tool: tool.kind, tool_version: tool.version, command, owner: owner ?? null };
+    const planned = { ...plan, tool: tool.kind, tool_version: tool.version, command, owner: owner ?? null, mount_point: probe.mountPoint };
     if (ctx.check) return { changed: true, msg: `would run: ${command}`, data: planned };
 
     if (req.bumpRevision !== undefined) {

@@ -124,3 +124,49 @@ test('finish: rmdir (never rm -rf) the empty dir, rename the staged one, chown, 
 test('cleanup after a failed restore removes only the staging dirs', (t) => {
   t.is(restoreCleanupCommand(req({ walDir: '/wal' })), 'rm -rf -- /data/kube/etcd.restore-tmp-run42 /wal.restore-tmp-run42');
 });
+
+test('a mount point data dir: staged inside it, its kept copies and lost+found do not count as data', (t) => {
+  const m = req({ mountPoint: true, dataDir: '/var/lib/etcd' });
+  t.is(stagingDirOf('/var/lib/etcd', 'run42', true), '/var/lib/etcd/.restore-tmp-run42');
+  t.regex(restoreCommand(m, etcdutl35), / --data-dir=\/var\/lib\/etcd\/\.restore-tmp-run42$/);
+  const kept = parseRestoreProbe('data_dir=nonempty\ndata_stage=absent\nmount=yes\ndata_dir_kept=empty\ndata_stage_inside=absent\nsnapshot=ok\nowner=etcd:etcd\n');
+  t.is(restoreRefusal(m, kept), undefined);
+  const full = parseRestoreProbe('data_dir=nonempty\ndata_stage=absent\nmount=yes\ndata_dir_kept=nonempty\ndata_stage_inside=absent\nsnapshot=ok\n');
+  t.regex(restoreRefusal(m, full)!, /is a mount point and not empty.*\/var\/lib\/etcd\/\.pre-restore-run42/);
+  const leftover = parseRestoreProbe('data_dir=nonempty\ndata_stage=absent\nmount=yes\ndata_dir_kept=empty\ndata_stage_inside=nonempty\nsnapshot=ok\n');
+  t.regex(restoreRefusal(m, leftover)!, /\/var\/lib\/etcd\/\.restore-tmp-run42 is left over/);
+  t.is(restoreCleanupCommand(m), 'rm -rf -- /var/lib/etcd/.restore-tmp-run42');
+  t.false(restoreFinishCommand(m, 'etcd:etcd').includes('rmdir /var/lib/etcd\n'));
+});
+
+test('a mount point data dir, in a real shell: the probe sees the mount, the finish moves member/ in beside the kept copy', async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { localTransport } = await import('../modules/support/context.js');
+  const { quote } = await import('../../../src/transport/shell-quote.js');
+  const { restoreProbeCommand } = await import('../../../src/etcd/restore-plan.js');
+  const root = await mkdtemp(join(tmpdir(), 'runbook-restore-mount-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const d = join(root, 'etcd');
+  const snap = join(root, 's.db');
+  const m = req({ dataDir: d, snapshot: snap });
+  const script = [
+    'set -e',
+    `mkdir ${quote(d)}; echo x > ${quote(snap)}`,
+    `mount -t tmpfs runbook-test ${quote(d)}`,
+    `mkdir -p ${quote(`${d}/.pre-restore-run42/member`)} ${quote(`${d}/lost+found`)}`,
+    `( ${restoreProbeCommand(m)} )`,
+    'echo FINISH',
+    `mkdir -p ${quote(`${d}/.restore-tmp-run42/member/snap`)}`,
+    `( ${restoreFinishCommand({ ...m, mountPoint: true }, undefined)} )`,
+    `cd ${quote(d)}; find . | sort; stat -c %a .`,
+  ].join('\n');
+  const r = await localTransport().exec(`unshare -m sh -c ${quote(script)}`);
+  t.is(r.exitCode, 0, r.stderr);
+  const [probeOut, after] = r.stdout.split('FINISH\n');
+  const p = parseRestoreProbe(probeOut!);
+  t.like(p, { mountPoint: true, dataDir: 'nonempty', dataDirKept: 'empty', dataStageInside: 'absent' });
+  t.is(restoreRefusal({ ...m, mountPoint: true }, p), undefined);
+  t.deepEqual(after!.trim().split('\n'), ['.', './.pre-restore-run42', './.pre-restore-run42/member', './lost+found', './member', './member/snap', '700']);
+});
