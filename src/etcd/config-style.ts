@@ -7,6 +7,7 @@
  * operator sees before confirming that the manifest, not a unit, will be edited.
  */
 import { execOnHost } from '../modules/lib/exec.js';
+import { parkedPathOf } from '../modules/lib/static-pod.js';
 import type { ModuleContext } from '../modules/types.js';
 import { sh } from '../transport/shell-quote.js';
 import { hostConfig, hostVars, memberHost } from './context.js';
@@ -22,7 +23,9 @@ export async function resolveConfigStyle(ctx: ModuleContext, host: string = memb
   const config = hostConfig(ctx, host);
   const given = hostVars(ctx, host).etcd_config_style;
   if (given !== undefined && given !== null && given !== '') return { style: config.configStyle, detected: false };
-  const r = await execOnHost(ctx, sh`if test -f ${config.manifest}; then echo static_pod; else echo env; fi`);
+  // a manifest parked while its etcd is stopped (etcd_process) still makes a static pod
+  const parked = parkedPathOf(config.manifest);
+  const r = await execOnHost(ctx, sh`if test -f ${config.manifest} || test -f ${parked}; then echo static_pod; else echo env; fi`);
   // no clear answer keeps the style every runbook assumed before detection existed
   return { style: r.stdout.trim() === 'static_pod' ? 'static_pod' : 'env', detected: true };
 }

@@ -267,7 +267,7 @@ test('module: a static pod manifest is edited through /etc/kubernetes/tmp, never
 
 test('module: the style is detected from the host when the inventory does not give it', async (t) => {
   const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [
-    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
+    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml \|\| test -f \/etc\/kubernetes\/manifests-parked\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
     [/^if test -e/, statOf(MANIFEST.length)],
   ]);
   const r = await etcdConfig.run(fakeContext(h, inventory({}), { check: true }), etcdConfig.schema.parse({ set: { 'election-timeout': 5000 } }));
@@ -313,7 +313,7 @@ test('schema: set and restore exclude each other', (t) => {
 
 test('etcd_config_read: reports the style, the file and its values, and whether the edit can be made', async (t) => {
   const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [
-    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
+    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml \|\| test -f \/etc\/kubernetes\/manifests-parked\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
     [/^if test -e/, statOf(MANIFEST.length)],
   ]);
   const r = await etcdConfigRead.run(fakeContext(h, inventory({})), etcdConfigRead.schema.parse({ options: ['heartbeat-interval', 'snapshot-count'], set: { 'heartbeat-interval': 500 } }));
