@@ -99,6 +99,6 @@ test.serial('replace-member: a static pod wiped into a cluster of its own ("clus
   t.is((await s.hostExec('node3', 'ls -A /etc/kubernetes/manifests-parked 2>/dev/null | grep -c "^etcd.yaml$" || true')).stdout.trim(), '0');
   // the wiped member's own data is kept, on its own disk, inside the mount point
   const kept = await s.hostExec('node3', 'ls -A /var/lib/etcd; mountpoint /var/lib/etcd');
-  t.regex(kept.stdout, /^\.before-replace-\S+$/m);
+  t.regex(kept.stdout, /^\.pre-replace-\S+$/m);
   t.regex(kept.stdout, /is a mountpoint/);
 });
