@@ -8,8 +8,9 @@
  * move into a hidden dir inside it: `/var/lib/etcd/.pre-restore-RUN/member`. etcd only warns
  * about extra entries in its data dir, so the kept copy can stay there.
  *
- * Entries that are never etcd's data stay where they are when contents move: `lost+found` and the
- * hidden dirs this file makes (`.pre-*`, `.failed-*`, and the restore's `.restore-tmp-*`).
+ * Entries that are never etcd's data stay where they are when contents move: `lost+found`, the
+ * hidden dirs this file makes (`.pre-*`, `.failed-*`), the restore's `.restore-tmp-*` and a
+ * snapshot copy staged on the same disk (`.snapshot-*`).
  */
 import { quote } from '../transport/shell-quote.js';
 
@@ -17,7 +18,7 @@ import { quote } from '../transport/shell-quote.js';
 export const ASIDE_NAME = /^(pre|failed)-[A-Za-z0-9_.-]+$/;
 
 /** a case pattern of the entries that stay in a mount point when its contents move */
-export const KEPT_ENTRIES = 'lost+found|.pre-*|.failed-*|.restore-tmp-*';
+export const KEPT_ENTRIES = 'lost+found|.pre-*|.failed-*|.restore-tmp-*|.snapshot-*';
 
 export function asidePathOf(dir: string, name: string, mountPoint: boolean): string {
   const d = dir.replace(/\/+$/, '');

@@ -126,7 +126,7 @@ export const etcdProcess: Module<EtcdProcessArgs> = {
     const parked = parkedPathOf(c.manifest, a.parked_dir);
     const { runs, how } = await resolveStyle(ctx, a, c, parked);
     if (runs === 'systemd') return a.state === 'stopped' ? stopUnit(ctx, c, a, how) : startUnit(ctx, c, how);
-    const target = { manifest: c.manifest, parked, dataDir: a.state === 'stopped' ? c.dataDir : undefined, timeoutS: a.timeout, label: 'etcd' };
+    const target = { manifest: c.manifest, parked, dataDir: c.dataDir, timeoutS: a.timeout, label: 'etcd' };
     const r = a.state === 'stopped' ? await stopStaticPod(ctx, target) : await startStaticPod(ctx, target);
     return { ...r, data: { ...r.data, style_from: how, data_dir: c.dataDir } };
   },

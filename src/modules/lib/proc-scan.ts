@@ -80,12 +80,18 @@ export function parseProcLines(stdout: string): ProcEntry[] {
 
 /**
  * A process runs `command` when its argv is the command's words, the program compared by its
- * base name (kubelet and a container runtime resolve `etcd` to a path).
+ * base name (kubelet and a container runtime resolve `etcd` to a path). A script started through
+ * its `#!` line shows its interpreter first (`/usr/bin/python3 /usr/local/bin/kube-apiserver ...`):
+ * up to two words before the program are allowed for that.
  */
 export function runsCommand(argv: readonly string[], command: readonly string[]): boolean {
-  if (argv.length !== command.length || command.length === 0) return false;
-  if (posix.basename(argv[0]!) !== posix.basename(command[0]!)) return false;
-  return command.every((w, i) => i === 0 || argv[i] === w);
+  if (command.length === 0) return false;
+  const program = posix.basename(command[0]!);
+  for (let k = 0; k <= 2; k++) {
+    if (argv.length !== command.length + k || posix.basename(argv[k] ?? '') !== program) continue;
+    if (command.every((w, i) => i === 0 || argv[i + k] === w)) return true;
+  }
+  return false;
 }
 
 /** `123 (etcd --name node1 ...)` for messages, cut so a long command line stays readable */

@@ -22,7 +22,7 @@ export interface StaticPodTarget {
   manifest: string;
   /** where it is parked while stopped */
   parked: string;
-  /** wait until nothing has this open, too (etcd's data dir) */
+  /** a stop also waits until nothing has this open (etcd's data dir); a start counts a process holding it as started */
   dataDir?: string;
   /** seconds to wait for the process to go or come */
   timeoutS: number;
@@ -201,7 +201,11 @@ export async function startStaticPod(ctx: ModuleContext, t: StaticPodTarget): Pr
   if (ctx.check) return { changed: true, msg: `would move ${t.parked} back to ${t.manifest} and wait for ${t.label}`, data };
   const mv = await execOnHost(ctx, `mv -n -- ${quote(t.parked)} ${quote(t.manifest)} && [ -e ${quote(t.manifest)} ] && [ ! -e ${quote(t.parked)} ]`);
   if (mv.exitCode !== 0) return fail(`${ctx.host}: could not move ${t.parked} back to ${t.manifest}: ${mv.stderr.trim() || `exit ${mv.exitCode}`}`, data);
-  const running = async (): Promise<ProcEntry[]> => ((await podProcesses(ctx, commands)).pod.length > 0 ? [] : [{ pid: 0, argv: [] }]);
+  // the pod's command in /proc, or (a manifest that starts etcd through a wrapper) its data dir held
+  const running = async (): Promise<ProcEntry[]> => {
+    const { pod, users } = await podProcesses(ctx, commands, t.dataDir);
+    return pod.length > 0 || users.length > 0 ? [] : [{ pid: 0, argv: [] }];
+  };
   const missing = await pollUntilEmpty(ctx, t.timeoutS, running, () => `manifest back; waiting for ${t.label} to start`);
   if (missing.length) {
     return fail(`${ctx.host}: ${t.manifest} is back in the manifests dir, but no ${t.label} process started within ${t.timeoutS}s (is kubelet running? see its log and /var/log/pods)`, data, true);

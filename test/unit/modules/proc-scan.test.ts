@@ -41,4 +41,7 @@ test('runsCommand compares the program by base name and every argument exactly',
   t.false(runsCommand(['etcd', '--name=a', '--x'], ['etcd', '--name=a']));
   t.false(runsCommand(['sh', '-c', 'etcd --name=a'], ['etcd', '--name=a']));
   t.false(runsCommand(['etcdctl', '--name=a'], ['etcd', '--name=a']));
+  // a script run through its #! line
+  t.true(runsCommand(['/usr/bin/python3', '/usr/local/bin/kube-apiserver', '--v=2'], ['kube-apiserver', '--v=2']));
+  t.false(runsCommand(['/usr/bin/python3', '/usr/local/bin/kube-apiserver', '--v=3'], ['kube-apiserver', '--v=2']));
 });
