@@ -24,9 +24,10 @@ kubelet's job that a runbook on a kubeadm control-plane node can observe:
 - a pod that leaves gets SIGTERM to its containers' process groups, then
   SIGKILL after terminationGracePeriodSeconds (default 30);
 - a container that exits is restarted (restartPolicy Always) with kubelet's
-  crash-loop back-off: the first restart at once, then 10 s doubling up to
-  300 s, measured from the previous start, and forgotten after the container
-  ran 2 x max; STATIC_POD_BACKOFF_INITIAL / STATIC_POD_BACKOFF_MAX scale it;
+  crash-loop back-off: the first restart at once, then after waiting 10 s
+  from the exit, doubling up to 300 s; forgotten when an exit comes more than
+  2 x max after the last restart; no jitter. STATIC_POD_BACKOFF_INITIAL and
+  STATIC_POD_BACKOFF_MAX (seconds) scale it (up.sh --pod-backoff);
 - container output goes to /var/log/pods/<ns>_<pod>_<uid>/<container>/<restartCount>.log
   in the CRI log format ("<RFC3339Nano> stdout|stderr F <line>"), with the
   /var/log/containers/<pod>_<ns>_<container>-<id>.log symlink; the current
@@ -120,6 +121,8 @@ class Container:
         self.restart_count = -1  # becomes 0 at the first start
         self.last_start = None
         self.backoff = None  # None: no back-off entry yet
+        self.last_update = 0.0
+        self.waiting = False
         self.next_start = 0.0
         self.last_exit = None
         self.threads = []
@@ -179,7 +182,8 @@ class Container:
         except OSError as e:
             logf.write(f"{rfc3339nano(time.time_ns())} stderr F static-pod-runner: volume: {e}\n".encode())
             logf.close()
-            raise
+            self.last_exit = 128
+            return False
         if mounts:
             # A private mount namespace per container, the hostPath volumes
             # bound at their mountPaths; the shell execs the command, so the
@@ -236,7 +240,7 @@ class Container:
         return self.proc is not None and self.proc.poll() is None
 
     def tick(self, now):
-        """Restarts an exited container once its back-off allows it."""
+        """Notices an exited container and restarts it once its back-off allows."""
         if self.proc is not None:
             code = self.proc.poll()
             if code is None:
@@ -245,25 +249,29 @@ class Container:
             self.proc = None
             ran = now - (self.last_start or now)
             log(f"{self.pod.namespace}/{self.pod.full_name} container {self.name} exited with {code} after {ran:.1f}s")
-            self.schedule_restart(now)
+            self.exited(now)
         if self.proc is None and now >= self.next_start:
+            if self.waiting:
+                # kubelet's backOff.Next once the wait is over: double, up to the max.
+                self.backoff = min(self.backoff * 2, BACKOFF_MAX)
+                self.last_update = now
+                self.waiting = False
             if not self.start():
-                self.schedule_restart(time.monotonic())
+                self.exited(time.monotonic())
 
-    def schedule_restart(self, now):
-        # kubelet: no back-off entry -> restart at once and create one; with an
-        # entry, wait until `backoff` after the previous start, then double it.
-        # An entry older than 2 x max is forgotten.
-        if self.backoff is not None and self.last_start is not None and now - self.last_start > 2 * BACKOFF_MAX:
-            self.backoff = None
-        if self.backoff is None:
-            self.next_start = now
+    def exited(self, finished):
+        # kubelet (kuberuntime doBackOff + flowcontrol.Backoff): with no back-off
+        # entry, or one last updated more than 2 x max before this exit, restart
+        # at once and start an entry at the initial delay; otherwise wait the
+        # entry's delay counted from the exit, then double it.
+        if self.backoff is None or finished - self.last_update > 2 * BACKOFF_MAX:
             self.backoff = BACKOFF_INITIAL
+            self.last_update = finished
+            self.next_start = finished
         else:
-            self.next_start = max(now, (self.last_start or now) + self.backoff)
-            if self.next_start > now:
-                log(f"back-off {self.backoff:g}s restarting failed container {self.name} of {self.pod.full_name}")
-            self.backoff = min(self.backoff * 2, BACKOFF_MAX)
+            self.next_start = finished + self.backoff
+            self.waiting = True
+            log(f"back-off {self.backoff:g}s restarting failed container {self.name} of {self.pod.full_name}")
 
     # -- stopping --------------------------------------------------------
     def signal(self, sig):
@@ -317,7 +325,6 @@ class Pod:
 
     def start(self):
         for c in self.containers:
-            c.schedule_restart(time.monotonic())
             c.tick(time.monotonic())
 
     def begin_stop(self, why):
@@ -428,7 +435,7 @@ class Runner:
                     c.tick(time.monotonic())
                 except OSError as e:
                     log(f"cannot start {pod.full_name}/{c.name}: {e}")
-                    c.schedule_restart(time.monotonic())
+                    c.exited(time.monotonic())
         self.write_state()
 
     def write_state(self):
