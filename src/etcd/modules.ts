@@ -25,6 +25,7 @@ import { etcdStatus } from './modules/etcd-status.js';
 import { etcdVersion } from './modules/etcd-version.js';
 import { etcdWaitHealthy } from './modules/etcd-wait-healthy.js';
 import { etcdConfig } from './modules/etcd-config.js';
+import { etcdConfigRead } from './modules/etcd-config-read.js';
 import { etcdDelete } from './modules/etcd-delete.js';
 import { etcdQuorumCheck } from './modules/etcd-quorum-check.js';
 import { etcdRunningConfig } from './modules/etcd-running-config.js';
@@ -48,6 +49,7 @@ export const etcdModules: Module[] = [
   etcdAlarm,
   etcdMoveLeader,
   etcdConfig,
+  etcdConfigRead,
   etcdRunningConfig,
   etcdQuorumCheck,
   etcdDelete,

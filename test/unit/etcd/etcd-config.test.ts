@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { readEnvOptions, readUnitFlags, setEnvOptions, setUnitFlags } from '../../../src/etcd/modules/config-text.js';
 import { etcdConfig } from '../../../src/etcd/modules/etcd-config.js';
+import { etcdConfigRead } from '../../../src/etcd/modules/etcd-config-read.js';
+import { readFileSync } from 'node:fs';
 import type { PutOptions } from '../../../src/transport/types.js';
 import { fakeContext, ScriptedTransport, type Rule } from './fake-host.js';
 
@@ -219,11 +221,7 @@ test('module: check mode reads and reports, writes nothing', async (t) => {
   t.is(h.written.size, 0);
 });
 
-test('module: a static pod, a missing file and an ExecStart-less unit are failures with a reason', async (t) => {
-  const pod = await etcdConfig.run(fakeContext(new FileHost('node1', {}), inventory({ etcd_config_style: 'static_pod' })), etcdConfig.schema.parse({ set: { name: 'x' } }));
-  t.true(pod.failed);
-  t.regex(pod.msg!, /static pod/);
-
+test('module: a missing file and an ExecStart-less unit are failures with a reason', async (t) => {
   const missing = new FileHost('node1', {}, [[/^if test -e/, { stdout: 'absent\n0022\n' }]]);
   const m = await etcdConfig.run(fakeContext(missing, inventory({})), etcdConfig.schema.parse({ set: { name: 'x' } }));
   t.true(m.failed);
@@ -240,4 +238,97 @@ test('schema: option names are flags without dashes, and something must be set',
   t.false(etcdConfig.schema.safeParse({ set: { '--name': 'x' } }).success);
   t.false(etcdConfig.schema.safeParse({ set: {} }).success);
   t.true(etcdConfig.schema.safeParse({ set: { 'heartbeat-interval': 100, 'strict-reconfig-check': true } }).success);
+});
+
+// ---------------------------------------------------------------- static pods
+
+const MANIFEST = readFileSync(new URL('../../fixtures/manifests/kubeadm-etcd.yaml', import.meta.url), 'utf8');
+const MANIFEST_PATH = '/etc/kubernetes/manifests/etcd.yaml';
+
+test('module: a static pod manifest is edited through /etc/kubernetes/tmp, never a temp file or backup in the manifests dir', async (t) => {
+  const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [[/^if test -e/, statOf(MANIFEST.length)]]);
+  const r = await etcdConfig.run(fakeContext(h, inventory({ etcd_config_style: 'static_pod' })), etcdConfig.schema.parse({ set: { 'heartbeat-interval': 500, 'snapshot-count': 20000 } }));
+  t.falsy(r.failed, r.msg);
+  t.true(r.changed);
+  t.like(r.data, { path: MANIFEST_PATH, style: 'static_pod', style_detected: false, restarts_itself: true, before: { 'heartbeat-interval': null, 'snapshot-count': '10000' } });
+  t.regex(r.msg!, /^set heartbeat-interval \(unset\) -> 500, snapshot-count 10000 -> 20000 in \/etc\/kubernetes\/manifests\/etcd\.yaml \(backup: \/etc\/kubernetes\/tmp\/etcd\.yaml\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~\); the kubelet restarts the pod$/);
+  const [[tmp, content]] = [...h.written];
+  t.regex(tmp!, /^\/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-tmp-[0-9a-f]+$/);
+  t.is(content!.toString(), MANIFEST.replace('--snapshot-count=10000', '--snapshot-count=20000').replace('ca.crt\n    image:', 'ca.crt\n    - --heartbeat-interval=500\n    image:'));
+  t.true(h.commands.some((c) => c === "mkdir -p -m 0700 -- /etc/kubernetes/tmp"));
+  const [finish] = h.matching(/^fail\(\)/);
+  t.regex(finish!, /cp -p -- \/etc\/kubernetes\/manifests\/etcd\.yaml '\/etc\/kubernetes\/tmp\/etcd\.yaml\.[^']+~'/);
+  t.regex(finish!, /mv -f -- \/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-tmp-[0-9a-f]+ \/etc\/kubernetes\/manifests\/etcd\.yaml/);
+  // nothing ever named inside the manifests dir except the manifest itself
+  for (const c of [...h.commands, ...h.puts.map((p) => p.dest)]) {
+    for (const m of c.matchAll(/\/etc\/kubernetes\/manifests\/[^\s';]*/g)) t.is(m[0], MANIFEST_PATH, c);
+  }
+});
+
+test('module: the style is detected from the host when the inventory does not give it', async (t) => {
+  const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [
+    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml \|\| test -f \/etc\/kubernetes\/manifests-parked\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
+    [/^if test -e/, statOf(MANIFEST.length)],
+  ]);
+  const r = await etcdConfig.run(fakeContext(h, inventory({}), { check: true }), etcdConfig.schema.parse({ set: { 'election-timeout': 5000 } }));
+  t.falsy(r.failed, r.msg);
+  t.like(r.data, { style: 'static_pod', style_detected: true, path: MANIFEST_PATH });
+  t.regex(r.msg!, /^would set election-timeout \(unset\) -> 5000 in \/etc\/kubernetes\/manifests\/etcd\.yaml$/);
+  t.is(h.written.size, 0);
+});
+
+test('module: a manifest that is not valid YAML fails naming file:line:col, nothing written', async (t) => {
+  const broken = MANIFEST.replace('    - --name=node2', '    - --name=node2\n   oops: [');
+  const h = new FileHost('node1', { [MANIFEST_PATH]: broken }, [[/^if test -e/, statOf(broken.length)]]);
+  const r = await etcdConfig.run(fakeContext(h, inventory({ etcd_config_style: 'static_pod' })), etcdConfig.schema.parse({ set: { 'heartbeat-interval': 500 } }));
+  t.true(r.failed);
+  t.regex(r.msg!, /^\/etc\/kubernetes\/manifests\/etcd\.yaml:30:\d+: not valid YAML: .*; nothing was changed$/);
+  t.is(h.written.size, 0);
+  t.deepEqual(h.matching(/^fail\(\)|^mkdir/), []);
+});
+
+test('module: restore puts a backup back through the staging dir, atomically', async (t) => {
+  const backup = '/etc/kubernetes/tmp/etcd.yaml.2026-01-02@03:04:05~';
+  const h = new FileHost('node1', {}, [
+    [/^if test -e '\/etc\/kubernetes\/tmp/, { stdout: `regular file|600|root|root|0|0|10\n${'1'.repeat(64)}  -\n` }],
+    [/^if test -e/, statOf(10)],
+  ]);
+  const r = await etcdConfig.run(fakeContext(h, inventory({ etcd_config_style: 'static_pod' })), etcdConfig.schema.parse({ restore: backup }));
+  t.falsy(r.failed, r.msg);
+  t.true(r.changed);
+  const [cmd] = h.matching(/^mkdir -p -m 0700 -- \/etc\/kubernetes\/tmp && cp -p/);
+  t.regex(cmd!, /cp -p -- '\/etc\/kubernetes\/tmp\/etcd\.yaml\.2026-01-02@03:04:05~' \/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-restore-run42 && mv -f -- \/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-restore-run42 \/etc\/kubernetes\/manifests\/etcd\.yaml/);
+
+  const same = new FileHost('node1', {}, [[/^if test -e/, statOf(10)]]);
+  const s = await etcdConfig.run(fakeContext(same, inventory({ etcd_config_style: 'static_pod' })), etcdConfig.schema.parse({ restore: backup }));
+  t.false(s.changed);
+  t.deepEqual(same.matching(/cp -p/), []);
+});
+
+test('schema: set and restore exclude each other', (t) => {
+  t.false(etcdConfig.schema.safeParse({}).success);
+  t.false(etcdConfig.schema.safeParse({ set: { name: 'x' }, restore: '/a~' }).success);
+  t.true(etcdConfig.schema.safeParse({ restore: '/a~' }).success);
+});
+
+test('etcd_config_read: reports the style, the file and its values, and whether the edit can be made', async (t) => {
+  const h = new FileHost('node1', { [MANIFEST_PATH]: MANIFEST }, [
+    [/^if test -f \/etc\/kubernetes\/manifests\/etcd\.yaml \|\| test -f \/etc\/kubernetes\/manifests-parked\/etcd\.yaml; then echo static_pod/, { stdout: 'static_pod\n' }],
+    [/^if test -e/, statOf(MANIFEST.length)],
+  ]);
+  const r = await etcdConfigRead.run(fakeContext(h, inventory({})), etcdConfigRead.schema.parse({ options: ['heartbeat-interval', 'snapshot-count'], set: { 'heartbeat-interval': 500 } }));
+  t.falsy(r.failed, r.msg);
+  t.false(r.changed);
+  t.like(r.data, { style: 'static_pod', style_detected: true, path: MANIFEST_PATH, would_change: true, options: { 'heartbeat-interval': null, 'snapshot-count': '10000' } });
+  t.is(r.msg, '/etc/kubernetes/manifests/etcd.yaml (static_pod, detected): heartbeat-interval=(unset), snapshot-count=10000; the edit can be made');
+  t.is(h.written.size, 0);
+  t.true(etcdConfigRead.readOnly);
+});
+
+test('etcd_config_read: a manifest whose flag it cannot edit fails naming file:line:col', async (t) => {
+  const twoItems = MANIFEST.replace('    - --name=node2', '    - --name\n    - node2');
+  const h = new FileHost('node1', { [MANIFEST_PATH]: twoItems }, [[/^if test -e/, statOf(twoItems.length)]]);
+  const r = await etcdConfigRead.run(fakeContext(h, inventory({ etcd_config_style: 'static_pod' })), etcdConfigRead.schema.parse({ set: { 'heartbeat-interval': 500 } }));
+  t.true(r.failed);
+  t.is(r.msg, '/etc/kubernetes/manifests/etcd.yaml:29:7: --name takes its value from the next item: write it as one item --name=node2; nothing was changed');
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { effectiveOption, parseFlags } from '../../../src/etcd/modules/config-text.js';
-import { etcdRunningConfig, parseProbe, probeCommand } from '../../../src/etcd/modules/etcd-running-config.js';
+import { etcdRunningConfig, parseProbe, podProbeCommand, probeCommand } from '../../../src/etcd/modules/etcd-running-config.js';
 import { fakeContext, ScriptedTransport } from './fake-host.js';
 
 const b64 = (parts: string[]) => Buffer.from(parts.map((p) => `${p}\0`).join('')).toString('base64');
@@ -89,4 +89,39 @@ test('a unit that is not running, and an unreadable /proc, fail with a reason', 
   const denied = await run(host('pid=7\n', 13, 'cat: /proc/7/environ: Permission denied'), { options: ['heartbeat-interval'] });
   t.true(denied.failed);
   t.regex(denied.msg!, /Permission denied \(run the task with become: true\)$/);
+});
+
+test('static pod: the probe finds the etcd process by its --name (run here, on a real process)', async (t) => {
+  const { mkdtempSync, writeFileSync, chmodSync, rmSync } = await import('node:fs');
+  const { spawn, execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync('/tmp/kc-probe-');
+  const name = `probe-${process.pid}-${Date.now()}`;
+  // a script named etcd: the kernel names the process after it, as for the real binary
+  writeFileSync(`${dir}/etcd`, '#!/bin/sh\nsleep 30\n');
+  chmodSync(`${dir}/etcd`, 0o755);
+  const child = spawn(`${dir}/etcd`, [`--name=${name}`, '--heartbeat-interval=250'], { stdio: 'ignore', env: { ...process.env, ETCD_ELECTION_TIMEOUT: '2500' } });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const out = execFileSync('/bin/sh', ['-c', podProbeCommand(name)], { encoding: 'utf8' });
+    const p = parseProbe(out);
+    t.is(p.pid, child.pid ?? -1);
+    t.is(p.comm, 'etcd');
+    t.true(p.argv.includes(`--name=${name}`));
+    t.is(p.environ.ETCD_ELECTION_TIMEOUT, '2500');
+  } finally {
+    execFileSync('pkill', ['-P', String(child.pid)]);
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('static pod: the module probes by member name and reads flags from the command line', async (t) => {
+  const argv = ['etcd', '--name=node1', '--heartbeat-interval=500', '--election-timeout=5000'];
+  const h = new ScriptedTransport('node1', [[/^pid=""\nfor p in \$\(pgrep -x etcd/, { stdout: probeOutput(argv, ['PATH=/bin']) }]]);
+  const ctx = fakeContext(h, { hosts: { node1: { ansible_host: '10.0.0.1', etcd_config_style: 'static_pod' } } });
+  const r = await etcdRunningConfig.run(ctx, etcdRunningConfig.schema.parse({ options: ['heartbeat-interval', 'election-timeout'], expect: { 'heartbeat-interval': 500 } }));
+  t.falsy(r.failed, r.msg);
+  t.like(r.data, { style: 'static_pod', options: { 'heartbeat-interval': '500', 'election-timeout': '5000' } });
+  t.regex(h.commands[0]!, /grep -qxF -e --name=node1/);
+  t.deepEqual(h.matching(/systemctl/), []);
 });
