@@ -26,13 +26,17 @@ export function summarizeMetrics(url: string, first: readonly Sample[], second: 
     histogram(second, 'etcd_disk_backend_commit_duration_seconds'),
   );
   const peerRttP99Ms: Record<string, number> = {};
+  const peerRttMeanMs: Record<string, number> = {};
   const rttName = 'etcd_network_peer_round_trip_time_seconds';
   for (const to of labelValues(second, `${rttName}_bucket`, 'To')) {
     const after = histogram(second, rttName, { To: to });
     const delta = histogramDelta(histogram(first, rttName, { To: to }), after);
     // etcd probes each peer every few seconds: a short window may have seen none
-    const p99 = histogramQuantile(0.99, delta && delta.count > 0 ? delta : after);
+    const h = delta && delta.count > 0 ? delta : after;
+    const p99 = histogramQuantile(0.99, h);
     if (p99 !== null) peerRttP99Ms[to] = ms(p99)!;
+    // the mean is exact (sum / count), where the p99 is only as fine as the doubling buckets
+    if (h && h.count > 0) peerRttMeanMs[to] = ms(h.sum / h.count)!;
   }
   const gauge = (name: string) => total(second, name);
   const flag = (name: string) => {
@@ -54,6 +58,7 @@ export function summarizeMetrics(url: string, first: readonly Sample[], second: 
     isLeader: flag('etcd_server_is_leader'),
     quotaBytes: gauge('etcd_server_quota_backend_bytes'),
     peerRttP99Ms,
+    peerRttMeanMs,
   };
 }
 

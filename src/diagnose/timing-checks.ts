@@ -3,20 +3,28 @@
  * between members, by etcd's tuning guide: the heartbeat about the round trip, the election
  * timeout at least 10x it (and at least 5x the heartbeat, which etcd itself enforces).
  *
- * The round trip judged is the network's: the TCP connect time from each member's host to each
- * peer's peer URL (the kernel answers it, so a busy or slowed etcd does not inflate it). etcd's
- * own peer-probe p99 is shown beside it; it includes the peer's processing time.
+ * The round trip judged is, per pair of members, the larger of the TCP connect time from one
+ * host to the other's peer URL (the kernel answers it) and the mean of etcd's own peer probes
+ * (HTTP round trips between the members, through whatever proxies and queues lie between).
  */
 import { THRESHOLDS as T } from './thresholds.js';
 import { manualAction, runbookAction, timingFor, type RecommendContext } from './recommend.js';
 import type { Finding, MemberReport } from './types.js';
 
-/** the longest of the per-peer connect times measured on each host */
-export function maxPeerRtt(members: readonly MemberReport[]): { rttMs: number; from: string; to: string } | null {
-  let best: { rttMs: number; from: string; to: string } | null = null;
+/**
+ * The longest round trip between two members: per peer, the larger of the TCP connect time
+ * (the network) and the mean of etcd's own peer probes over the window (what heartbeats meet
+ * end to end, proxies and queues included); over all members and peers, the largest.
+ */
+export function maxPeerRtt(members: readonly MemberReport[]): { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null {
+  let best: { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null = null;
+  const hostOfId = new Map(members.flatMap((m) => [m.status.first?.memberId, m.status.second?.memberId].filter((x): x is string => !!x).map((id) => [id, m.host] as const)));
   for (const m of members) {
     for (const [to, ms] of Object.entries(m.timing.peerConnectRttMs)) {
-      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to };
+      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'tcp-connect' };
+    }
+    for (const [id, ms] of Object.entries(m.metrics?.peerRttMeanMs ?? {})) {
+      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to: hostOfId.get(id) ?? id, source: 'etcd-probe' };
     }
   }
   return best;
@@ -36,6 +44,7 @@ export function timingFindings(members: readonly MemberReport[], rc: RecommendCo
         heartbeat_ms: m.timing.heartbeatMs,
         election_ms: m.timing.electionMs,
         max_peer_rtt_ms: Object.values(m.timing.peerConnectRttMs).length ? round(Math.max(...Object.values(m.timing.peerConnectRttMs))) : null,
+        etcd_peer_probe_mean_ms: m.metrics && Object.values(m.metrics.peerRttMeanMs).length ? round(Math.max(...Object.values(m.metrics.peerRttMeanMs))) : null,
         etcd_peer_probe_p99_ms: m.metrics && Object.values(m.metrics.peerRttP99Ms).length ? round(Math.max(...Object.values(m.metrics.peerRttP99Ms))) : null,
       },
     ]),
@@ -46,8 +55,8 @@ export function timingFindings(members: readonly MemberReport[], rc: RecommendCo
     findings.push({
       id: 'timing.rtt_exceeds_timeouts',
       severity: election < rtt.rttMs * 3 ? 'critical' : 'warning',
-      title: `round trip ${round(rtt.rttMs)} ms (${rtt.from} -> ${rtt.to}) is too long for heartbeat ${heartbeat} ms / election timeout ${election} ms`,
-      members: [...new Set(known.filter((m) => Object.values(m.timing.peerConnectRttMs).some((v) => v > heartbeat || election < v * T.electionRttFactor)).map((m) => m.host))],
+      title: `round trip ${round(rtt.rttMs)} ms (${rtt.from} -> ${rtt.to}, ${rtt.source}) is too long for heartbeat ${heartbeat} ms / election timeout ${election} ms`,
+      members: [...new Set([rtt.from, rtt.to].filter((h) => members.some((m) => m.host === h)))],
       evidence,
       probableCause: `etcd's tuning guide wants the heartbeat about the round trip between members and the election timeout at least ${T.electionRttFactor}x it; with ${round(rtt.rttMs)} ms, followers miss heartbeats and start elections`,
       action: runbookAction(

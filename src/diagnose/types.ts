@@ -57,6 +57,8 @@ export interface MetricsSummary {
   quotaBytes: number | null;
   /** p99 of etcd's own peer probes over the window, per peer member ID; whole lifetime when the window saw none */
   peerRttP99Ms: Record<string, number>;
+  /** mean of etcd's peer probes over the window (the whole lifetime when the window saw none), per peer member ID */
+  peerRttMeanMs: Record<string, number>;
 }
 
 export interface StatusSample {
