@@ -11,6 +11,7 @@ import { kubeFindings } from './kube-checks.js';
 import { logFindings } from './log-checks.js';
 import { metricsFindings } from './metrics-checks.js';
 import { timingFindings, maxPeerRtt } from './timing-checks.js';
+import { THRESHOLDS } from './thresholds.js';
 import type { ClusterView, DiagnoseReport, Finding, MemberReport, Severity } from './types.js';
 
 const ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -24,7 +25,7 @@ export function allFindings(members: readonly MemberReport[], cluster: ClusterVi
   const findings = [
     ...etcdFindings(members, cluster, rc),
     ...diskFindings(members),
-    ...timingFindings(members, rc),
+    ...timingFindings(members, rc, slow),
     ...metricsFindings(members, slow),
     ...certFindings(members),
     ...clockFindings(members),
@@ -65,7 +66,10 @@ function summaryOf(status: DiagnoseReport['status'], findings: readonly Finding[
     return `${status}: ${n('critical')} critical, ${n('warning')} warning(s) on ${members.length} member(s); first: ${findings[0]!.title}`;
   }
   const leader = cluster.members.find((m) => m.id === cluster.leaderId);
-  const fsync = members.map((m) => m.metrics?.walFsyncP99Ms).filter((x): x is number => typeof x === 'number');
+  const fsync = members
+    .filter((m) => (m.metrics?.walFsync?.count ?? 0) >= THRESHOLDS.minObservations)
+    .map((m) => m.metrics?.walFsyncP99Ms)
+    .filter((x): x is number => typeof x === 'number');
   const rtt = maxPeerRtt(members);
   const db = members.map((m) => m.status.second?.dbSize ?? 0);
   const certDays = members.flatMap((m) => m.certs.map((c) => c.daysLeft)).filter((x): x is number => x !== null);
@@ -73,7 +77,7 @@ function summaryOf(status: DiagnoseReport['status'], findings: readonly Finding[
     `healthy: ${members.length} member(s) in cluster ${cluster.clusterId ?? '?'}`,
     `leader ${leader?.name || leader?.host || cluster.leaderId || '?'}`,
     `no leader change in the window`,
-    fsync.length ? `wal_fsync p99 <= ${Math.max(...fsync)} ms` : 'no fsync in the window',
+    fsync.length ? `wal_fsync p99 <= ${Math.max(...fsync)} ms` : 'too few fsyncs in the window to judge the disk',
     rtt ? `peer RTT <= ${rtt.rttMs} ms` : null,
     `db ${(Math.max(...db) / 1024 ** 2).toFixed(1)} MiB`,
     certDays.length ? `certificates >= ${Math.floor(Math.min(...certDays))} days` : null,

@@ -16,25 +16,36 @@ import type { Finding, MemberReport } from './types.js';
  * (the network) and the mean of etcd's own peer probes over the window (what heartbeats meet
  * end to end, proxies and queues included); over all members and peers, the largest.
  */
-export function maxPeerRtt(members: readonly MemberReport[]): { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null {
+export function maxPeerRtt(
+  members: readonly MemberReport[],
+  /** members whose probes are not taken as the network's: their etcd answers late for another reason (a slow disk) */
+  slowHosts: ReadonlySet<string> = new Set(),
+): { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null {
   let best: { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null = null;
   const hostOfId = new Map(members.flatMap((m) => [m.status.first?.memberId, m.status.second?.memberId].filter((x): x is string => !!x).map((id) => [id, m.host] as const)));
   for (const m of members) {
     for (const [to, ms] of Object.entries(m.timing.peerConnectRttMs)) {
       if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'tcp-connect' };
     }
+    if (slowHosts.has(m.host)) continue;
     for (const [id, ms] of Object.entries(m.metrics?.peerRttMeanMs ?? {})) {
-      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to: hostOfId.get(id) ?? id, source: 'etcd-probe' };
+      const to = hostOfId.get(id) ?? id;
+      if (slowHosts.has(to)) continue;
+      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'etcd-probe' };
     }
   }
   return best;
 }
 
-export function timingFindings(members: readonly MemberReport[], rc: RecommendContext): Finding[] {
+/**
+ * `slowHosts`: members with a slow disk. A slowed etcd answers probes late too; its probe times
+ * would blame the network for the disk, so only the TCP connect times count for those members.
+ */
+export function timingFindings(members: readonly MemberReport[], rc: RecommendContext, slowHosts: ReadonlySet<string> = new Set()): Finding[] {
   const findings: Finding[] = [];
   const known = members.filter((m) => m.timing.heartbeatMs !== null && m.timing.electionMs !== null);
   if (known.length === 0) return findings;
-  const rtt = maxPeerRtt(members);
+  const rtt = maxPeerRtt(members, slowHosts);
   const heartbeat = Math.min(...known.map((m) => m.timing.heartbeatMs!));
   const election = Math.min(...known.map((m) => m.timing.electionMs!));
   const evidence = Object.fromEntries(
