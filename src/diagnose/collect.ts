@@ -146,6 +146,7 @@ export async function collect(opts: CollectOptions): Promise<{ members: MemberRe
         dataDir: s.config.dataDir,
         peers: states.filter((p) => p.host !== s.host).map((p) => ({ name: p.host, url: p.config.peerUrl })),
         certs,
+        peerTls: peerTlsOf(probe?.argv ?? [], probe?.environ ?? {}),
         logFile: typeof opts.inventory.varsFor(s.host).etcd_log_file === 'string' ? (opts.inventory.varsFor(s.host).etcd_log_file as string) : undefined,
         sinceMinutes: opts.logSinceMinutes,
         probeWrites: opts.probeWrites,
@@ -255,8 +256,8 @@ function buildReport(
     timing: {
       heartbeatMs: timingOption('heartbeat-interval'),
       electionMs: timingOption('election-timeout'),
-      // the fastest of three connects: scheduling delays on a busy host only ever add to it
-      peerConnectRttMs: Object.fromEntries([...(d?.rtt ?? new Map<string, number[]>())].map(([peer, xs]) => [peer, Math.round(Math.min(...xs) * 100) / 100])),
+      peerConnectRttMs: fastest(d?.rtt),
+      peerHttpRttMs: fastest(d?.httpRtt),
     },
     disk,
     root: d?.dfRoot ? { freeBytes: d.dfRoot.free, freePercent: d.dfRoot.size > 0 ? (100 * d.dfRoot.free) / d.dfRoot.size : null } : null,
@@ -273,6 +274,19 @@ function buildReport(
         ? { manifest: d.kcm, nodeMonitorGracePeriodS: goDurationSeconds(d.gracePeriod), nodeStatusUpdateFrequencyS: goDurationSeconds(d.nodeStatusUpdateFrequency) }
         : null,
   };
+}
+
+/** per peer, the fastest of the tries: scheduling delays on a busy host only ever add to a round trip */
+function fastest(m: Map<string, number[]> | undefined): Record<string, number> {
+  return Object.fromEntries([...(m ?? new Map<string, number[]>())].map(([peer, xs]) => [peer, Math.round(Math.min(...xs) * 100) / 100]));
+}
+
+/** the member's peer certificate and key, from its flags or ETCD_* variables */
+function peerTlsOf(argv: readonly string[], environ: Record<string, string>): { cert: string; key: string } | undefined {
+  const flags = parseFlags(argv);
+  const cert = flags.get('peer-cert-file') ?? environ[envNameOf('peer-cert-file')];
+  const key = flags.get('peer-key-file') ?? environ[envNameOf('peer-key-file')];
+  return cert && key ? { cert, key } : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

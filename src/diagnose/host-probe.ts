@@ -120,6 +120,7 @@ export interface DetailInput {
   unit: string;
   dataDir: string;
   peers: Array<{ name: string; url: string }>;
+  peerTls?: { cert: string; key: string };
   certs: Array<{ role: string; path: string }>;
   /** an explicit log file (inventory etcd_log_file) */
   logFile?: string;
@@ -150,13 +151,15 @@ export function detailScript(d: DetailInput): string {
       : []),
     'rm -f "$f" "$f.err"',
   ];
+  // the member's own peer certificate, when peers require one: GET /version needs it to get an answer
+  const certArgs = d.peerTls ? `--cert ${quote(d.peerTls.cert)} --key ${quote(d.peerTls.key)}` : '';
   for (const peer of d.peers) {
     const u = new URL(peer.url);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = u.port || '2380';
     s.push(
       `for i in 1 2 3; do`,
-      `  if command -v curl >/dev/null 2>&1; then t=$(curl -sk -o /dev/null -w '%{time_connect}' --connect-timeout 2 --max-time 2 ${quote(`${u.protocol}//${u.host}/version`)} 2>/dev/null); echo "rtt=${peer.name} $t"`,
+      `  if command -v curl >/dev/null 2>&1; then t=$(curl -sk -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_starttransfer}' ${certArgs} --connect-timeout 2 --max-time 3 ${quote(`${u.protocol}//${u.host}/version`)} 2>/dev/null); echo "rtt=${peer.name} $t"`,
       `  else a=$(date +%s%N); if timeout 2 bash -c ${quote(`exec 3<>/dev/tcp/${host}/${port}`)} 2>/dev/null; then b=$(date +%s%N); echo "rtt=${peer.name} $(( (b - a) / 1000 ))us"; fi; fi`,
       'done',
     );
@@ -195,8 +198,10 @@ export interface DetailProbe {
   /** microseconds per synced write, one value per dd run */
   probeMicros: number[];
   probeError?: string;
-  /** peer name -> connect times in ms */
+  /** peer name -> TCP connect times in ms */
   rtt: Map<string, number[]>;
+  /** peer name -> HTTP request round trips (GET /version on the peer URL, first byte after the connection was ready) in ms */
+  httpRtt: Map<string, number[]>;
   certs: Array<{ role: string; path: string; notAfter: string | null; error?: string }>;
   logSource: string | null;
   logLines: string[];
@@ -215,13 +220,18 @@ function parseDf(line: string | undefined): { mount: string; size: number; free:
 
 export function parseDetail(stdout: string): DetailProbe {
   const rtt = new Map<string, number[]>();
+  const httpRtt = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   for (const l of lines(stdout, 'rtt')) {
-    const [name, t] = l.trim().split(/\s+/);
+    const [name, t, app, first] = l.trim().split(/\s+/);
     if (!name || !t) continue;
     const ms = t.endsWith('us') ? Number(t.slice(0, -2)) / 1000 : Number(t) * 1000;
     // curl prints 0.000000 when it could not connect at all
     if (!Number.isFinite(ms) || ms <= 0) continue;
-    rtt.set(name, [...(rtt.get(name) ?? []), ms]);
+    add(rtt, name, ms);
+    const ready = Math.max(Number(app ?? 0), Number(t)) * 1000;
+    const firstByte = Number(first ?? 0) * 1000;
+    if (Number.isFinite(firstByte) && firstByte > ready) add(httpRtt, name, firstByte - ready);
   }
   const certs = lines(stdout, 'cert').map((l) => {
     const [role, path, ...rest] = l.split(' ');
@@ -237,6 +247,7 @@ export function parseDetail(stdout: string): DetailProbe {
     probeMicros: lines(stdout, 'probe').map(Number).filter((x) => Number.isFinite(x) && x > 0),
     probeError: one(stdout, 'probeerr'),
     rtt,
+    httpRtt,
     certs,
     logSource: empty(one(stdout, 'logsrc')),
     logLines: lines(stdout, 'log'),

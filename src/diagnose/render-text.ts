@@ -10,7 +10,7 @@ const mib = (b: number | null | undefined): string => (b === null || b === undef
 
 export function memberRow(m: MemberReport, leaderId: string | null): Record<string, string> {
   const s = m.status.second ?? m.status.first;
-  const rtts = Object.values(m.timing.peerConnectRttMs);
+  const rtts = [...Object.values(m.timing.peerConnectRttMs), ...Object.values(m.timing.peerHttpRttMs ?? {})];
   const certDays = m.certs.map((c) => c.daysLeft).filter((x): x is number => x !== null);
   const hits = m.logs.counts.reduce((a, c) => a + c.count, 0);
   return {

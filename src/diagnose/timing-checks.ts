@@ -4,34 +4,32 @@
  * timeout at least 10x it (and at least 5x the heartbeat, which etcd itself enforces).
  *
  * The round trip judged is, per pair of members, the larger of the TCP connect time from one
- * host to the other's peer URL (the kernel answers it) and the mean of etcd's own peer probes
- * (HTTP round trips between the members, through whatever proxies and queues lie between).
+ * host to the other's peer URL and an HTTP round trip to it (see maxPeerRtt).
  */
 import { THRESHOLDS as T } from './thresholds.js';
 import { manualAction, runbookAction, timingFor, type RecommendContext } from './recommend.js';
 import type { Finding, MemberReport } from './types.js';
 
 /**
- * The longest round trip between two members: per peer, the larger of the TCP connect time
- * (the network) and the mean of etcd's own peer probes over the window (what heartbeats meet
- * end to end, proxies and queues included); over all members and peers, the largest.
+ * The longest round trip between two members: per peer, the larger of the TCP connect time (the
+ * network itself) and an HTTP round trip to the peer's peer URL (what heartbeats meet end to
+ * end, proxies and queues included). etcd's own peer-probe metric is only evidence: etcd records
+ * a smoothed value every 30 s, too rarely for a short window.
  */
 export function maxPeerRtt(
   members: readonly MemberReport[],
-  /** members whose probes are not taken as the network's: their etcd answers late for another reason (a slow disk) */
+  /** members whose etcd answers late for another reason (a slow disk): only TCP connect times count for them */
   slowHosts: ReadonlySet<string> = new Set(),
-): { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null {
-  let best: { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'etcd-probe' } | null = null;
-  const hostOfId = new Map(members.flatMap((m) => [m.status.first?.memberId, m.status.second?.memberId].filter((x): x is string => !!x).map((id) => [id, m.host] as const)));
+): { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'http' } | null {
+  let best: { rttMs: number; from: string; to: string; source: 'tcp-connect' | 'http' } | null = null;
   for (const m of members) {
     for (const [to, ms] of Object.entries(m.timing.peerConnectRttMs)) {
       if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'tcp-connect' };
     }
     if (slowHosts.has(m.host)) continue;
-    for (const [id, ms] of Object.entries(m.metrics?.peerRttMeanMs ?? {})) {
-      const to = hostOfId.get(id) ?? id;
+    for (const [to, ms] of Object.entries(m.timing.peerHttpRttMs ?? {})) {
       if (slowHosts.has(to)) continue;
-      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'etcd-probe' };
+      if (!best || ms > best.rttMs) best = { rttMs: ms, from: m.host, to, source: 'http' };
     }
   }
   return best;
@@ -54,7 +52,8 @@ export function timingFindings(members: readonly MemberReport[], rc: RecommendCo
       {
         heartbeat_ms: m.timing.heartbeatMs,
         election_ms: m.timing.electionMs,
-        max_peer_rtt_ms: Object.values(m.timing.peerConnectRttMs).length ? round(Math.max(...Object.values(m.timing.peerConnectRttMs))) : null,
+        max_peer_connect_ms: Object.values(m.timing.peerConnectRttMs).length ? round(Math.max(...Object.values(m.timing.peerConnectRttMs))) : null,
+        max_peer_http_rtt_ms: Object.values(m.timing.peerHttpRttMs ?? {}).length ? round(Math.max(...Object.values(m.timing.peerHttpRttMs))) : null,
         etcd_peer_probe_mean_ms: m.metrics && Object.values(m.metrics.peerRttMeanMs).length ? round(Math.max(...Object.values(m.metrics.peerRttMeanMs))) : null,
         etcd_peer_probe_p99_ms: m.metrics && Object.values(m.metrics.peerRttP99Ms).length ? round(Math.max(...Object.values(m.metrics.peerRttP99Ms))) : null,
       },

@@ -122,6 +122,8 @@ export interface MemberReport {
     electionMs: number | null;
     /** TCP connect time to each peer's peer URL, from this host (the network's round trip) */
     peerConnectRttMs: Record<string, number>;
+    /** GET /version on each peer's peer URL, from the connection being ready to the first byte (what a heartbeat meets end to end) */
+    peerHttpRttMs: Record<string, number>;
   };
   disk: DiskInfo | null;
   root: { freeBytes: number | null; freePercent: number | null } | null;

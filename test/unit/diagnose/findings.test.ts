@@ -35,7 +35,7 @@ function member(host: string, over: Partial<MemberReport> = {}): MemberReport {
       peerRttP99Ms: {},
       peerRttMeanMs: {},
     },
-    timing: { heartbeatMs: 100, electionMs: 1000, peerConnectRttMs: { other: 0.4 } },
+    timing: { heartbeatMs: 100, electionMs: 1000, peerConnectRttMs: { other: 0.4 }, peerHttpRttMs: { other: 0.9 } },
     disk: { path: '/var/lib/etcd', mount: '/var/lib/etcd', sizeBytes: 100e9, freeBytes: 50e9, freePercent: 50, probeSyncMs: 1, probeSyncWorstMs: 2, iowaitPercent: 1, topWriters: [] },
     root: { freeBytes: 50e9, freePercent: 50 },
     clockOffsetMs: 0,
@@ -76,7 +76,7 @@ test('too few fsyncs in the window are shown but not judged', (t) => {
 });
 
 test('RTT above the timeouts recommends heartbeat tuning with values that fit the RTT', (t) => {
-  const far = member('node3', { timing: { heartbeatMs: 100, electionMs: 1000, peerConnectRttMs: { node1: 150 } } });
+  const far = member('node3', { timing: { heartbeatMs: 100, electionMs: 1000, peerConnectRttMs: { node1: 0.3 }, peerHttpRttMs: { node1: 150 } } });
   const f = allFindings([member('node1'), member('node2'), far], cluster, inv).find((x) => x.id === 'timing.rtt_exceeds_timeouts')!;
   t.is(f.action.runbook, 'playbooks/etcd-heartbeat-tuning.yaml');
   const hb = Number(f.action.extraVars!.heartbeat_interval);
