@@ -13,7 +13,7 @@ fs=$host_dir/fs
 hostname "$host_name"
 
 # Kept in step with the tree setup_host builds in up.sh.
-dirs=(run var/log tmp root home etc/etcd etc/default etc/systemd/system etc/kubernetes etc/ssh var/lib/etcd var/backups usr/lib/systemd/system)
+dirs=(run var/log tmp root home etc/etcd etc/default etc/systemd/system etc/kubernetes etc/ssh var/lib/etcd var/backups usr/lib/systemd/system usr/local/bin)
 files=(etc/hosts etc/hostname)
 
 # A private directory that contains the state dir itself (a checkout under
@@ -31,6 +31,16 @@ for f in "${files[@]}"; do
 done
 if [[ -n $last ]]; then
   mount --bind "$fs/$last" "/$last"
+fi
+
+# The host's etcd version (etcd-fetch.sh): also what the absolute paths
+# /usr/bin/etcd and /usr/bin/etcdctl run, so a unit file or a runbook naming
+# them gets the same version as PATH lookups do.
+etcd_bin=$(cat /run/runbook-sandbox/etcd-bin 2>/dev/null || true)
+if [[ -n $etcd_bin && $etcd_bin != /usr/bin ]]; then
+  for b in etcd etcdctl; do
+    mount --bind "$etcd_bin/$b" "/usr/bin/$b"
+  done
 fi
 
 # Other hosts' private files live under the state dir; hide it so a host sees

@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 require_root
 
-packages=(openssh-server openssh-client etcd-server etcd-client systemctl sudo openssl iproute2 procps python3 util-linux "$@")
+packages=(openssh-server openssh-client etcd-server etcd-client systemctl sudo openssl iproute2 procps python3 python3-yaml util-linux "$@")
 commands=(sshd ssh ssh-keygen etcd etcdctl systemctl sudo openssl ip ps nsenter unshare flock setsid)
 
 installed() {

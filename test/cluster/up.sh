@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings up a sandbox cluster: N "servers" on this machine, each in its own
 # network/mount/UTS/PID namespaces with its own IP, sshd, private directories
-# and (unless --ssh-only) one member of an etcd cluster run by the systemctl
-# replacement. See README.md beside this file.
+# and (unless --ssh-only) one member of an etcd cluster (run by the systemctl or with --kubeadm as a static pod run by the kubelet stand-in).
+# See README.md beside this file.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +18,14 @@ Usage: up.sh [options]
   --ssh-only       hosts with sshd only, no etcd (inventory group "nodes")
   --tls            etcd with a private CA, client-cert-auth and https URLs
   --quota BYTES    ETCD_QUOTA_BACKEND_BYTES for every member
+  --etcd 3.4|3.5   etcd version on the hosts (default: 3.4, or 3.5 with --kubeadm);
+                   3.5 is fetched once from Debian trixie/sid (etcd-fetch.sh)
+  --kubeadm        lay hosts out as kubeadm does: etcd as a static pod from
+                   /etc/kubernetes/manifests/etcd.yaml run by the static-pod
+                   runner (kubelet stand-in), kubeadm's PKI, a kube-apiserver
+                   stand-in pod writing /registry keys
+  --pod-backoff S[:MAX]  crash-loop back-off of the static-pod runner in
+                   seconds (default: kubelet's 10:300)
   --timeout SECS   how long to wait for sshd and etcd health (default: 60)
   --recreate       tear down a running cluster of the same name first
   --keep-on-failure  leave a failed cluster running for inspection
@@ -36,6 +44,9 @@ timeout=60
 recreate=0
 keep_on_failure=0
 json=0
+kubeadm=0
+etcd_minor=""
+pod_backoff=10:300
 
 need_value() {
   [[ $# -ge 2 && -n $2 && $2 != --* ]] || die "option $1 needs a value (see --help)"
@@ -49,6 +60,9 @@ while (($#)); do
     --ssh-only) ssh_only=1; shift ;;
     --tls) tls=1; shift ;;
     --quota) need_value "$@"; quota=$2; shift 2 ;;
+    --etcd) need_value "$@"; etcd_minor=$2; shift 2 ;;
+    --kubeadm) kubeadm=1; shift ;;
+    --pod-backoff) need_value "$@"; pod_backoff=$2; shift 2 ;;
     --timeout) need_value "$@"; timeout=$2; shift 2 ;;
     --recreate) recreate=1; shift ;;
     --keep-on-failure) keep_on_failure=1; shift ;;
@@ -64,6 +78,8 @@ if ((ssh_only)); then
   ((hosts >= 1 && hosts <= 200)) || die "--hosts must be 1-200 with --ssh-only, got $hosts"
   ((tls == 0)) || die "--tls makes no sense with --ssh-only (there is no etcd)"
   [[ -z $quota ]] || die "--quota makes no sense with --ssh-only (there is no etcd)"
+  ((kubeadm == 0)) || die "--kubeadm makes no sense with --ssh-only (there is no etcd)"
+  [[ -z $etcd_minor ]] || die "--etcd makes no sense with --ssh-only (there is no etcd)"
 else
   ((hosts >= 1 && hosts <= 9)) || die "--hosts must be 1-9 for an etcd cluster, got $hosts"
 fi
@@ -72,6 +88,16 @@ if [[ -n $quota ]]; then
     die "--quota must be a positive number of bytes, got '$quota'"
   fi
 fi
+if [[ -z $etcd_minor ]]; then
+  etcd_minor=3.4
+  ((kubeadm)) && etcd_minor=3.5
+fi
+[[ $etcd_minor == 3.4 || $etcd_minor == 3.5 ]] || die "--etcd must be 3.4 or 3.5, got '$etcd_minor'"
+[[ $pod_backoff =~ ^([0-9]+(\.[0-9]+)?)(:([0-9]+(\.[0-9]+)?))?$ ]] || die "--pod-backoff must be SECONDS or SECONDS:MAX_SECONDS, got '$pod_backoff'"
+backoff_initial=${BASH_REMATCH[1]}
+backoff_max=${BASH_REMATCH[4]:-300}
+# kubeadm hosts always speak TLS (kubeadm's PKI).
+((kubeadm)) && tls=1
 if ! [[ $timeout =~ ^[0-9]+$ ]] || ((timeout == 0)); then
   die "--timeout must be a positive number of seconds, got '$timeout'"
 fi
@@ -127,7 +153,11 @@ claim() {
     mv "$sudoers.tmp" "$sudoers"
   fi
   # Mount points for the hosts' private directories.
-  mkdir -p /etc/etcd /etc/kubernetes /etc/systemd/system /var/lib/etcd /var/backups /etc/ssh /etc/default /usr/lib/systemd/system
+  mkdir -p /etc/etcd /etc/kubernetes /etc/systemd/system /var/lib/etcd /var/backups /etc/ssh /etc/default /usr/lib/systemd/system /usr/local/bin
+  # etcd 3.5 comes from Debian's newer suites into a cache, once.
+  if ((!ssh_only)); then
+    etcd_bin=$(bash "$here/etcd-fetch.sh" "$etcd_minor") || die "etcd $etcd_minor is not available (see above)"
+  fi
 
   if cluster_running; then
     if ((recreate)); then
@@ -159,7 +189,7 @@ claim() {
   fi
 
   mkdir -p "$dir"
-  printf 'name=%s\nprefix=%s\nbridge=%s\nhosts=%s\n' "$name" "$prefix" "$bridge" "$hosts" >"$dir/state.env"
+  printf 'name=%s\nprefix=%s\nbridge=%s\nhosts=%s\netcd_bin=%s\n' "$name" "$prefix" "$bridge" "$hosts" "${etcd_bin:-}" >"$dir/state.env"
   ip link add name "$bridge" type bridge
   # No IPv6 on sandbox links: nothing needs it and it keeps them silent.
   ip link set dev "$bridge" addrgenmode none
@@ -182,7 +212,8 @@ on_exit() {
   if ((failed)); then
     echo "sandbox: up of '$name' failed" >&2
     local f
-    for f in "$dir"/hosts/*/boot.log "$dir"/hosts/*/fs/var/log/sshd.log "$dir"/hosts/*/fs/var/log/journal/etcd.service.log; do
+    for f in "$dir"/hosts/*/boot.log "$dir"/hosts/*/fs/var/log/sshd.log "$dir"/hosts/*/fs/var/log/journal/etcd.service.log \
+      "$dir"/hosts/*/fs/var/log/journal/kubelet.service.log "$dir"/hosts/*/fs/var/log/pods/kube-system_etcd-*/etcd/*.log; do
       [[ -s $f ]] || continue
       echo "---- ${f#"$dir"/} (last lines)" >&2
       tail -n 15 "$f" >&2 || true
@@ -205,7 +236,15 @@ pubkey=$(cat "$key.pub")
 host_ip() { echo "$prefix.$((10 + $1))"; }
 scheme=http
 ((tls)) && scheme=https
-member_name() { echo "etcd$1"; }
+# kubeadm names a member after its node.
+member_name() { if ((kubeadm)); then echo "node$1"; else echo "etcd$1"; fi; }
+data_dir=/var/lib/etcd/default
+((kubeadm)) && data_dir=/var/lib/etcd
+etcd_release=""
+if ((!ssh_only)); then
+  etcd_release=$("$etcd_bin/etcd" --version | awk '/^etcd Version:/ {print $3}')
+  [[ -n $etcd_release ]] || die "cannot tell the version of $etcd_bin/etcd"
+fi
 peer_url() { echo "$scheme://$(host_ip "$1"):2380"; }
 client_url() { echo "$scheme://$(host_ip "$1"):2379"; }
 
@@ -233,7 +272,11 @@ issue_cert() { # DIR BASENAME CN EKU SANS
   chmod 0600 "$out/$base.key"
 }
 
-if ((tls)); then
+if ((kubeadm)); then
+  # kubeadm's one etcd CA; the controller's client certificate is a copy of
+  # node1's healthcheck-client (made below).
+  bash "$here/kubeadm-pki.sh" ca "$dir/tls"
+elif ((tls)); then
   mkdir -p "$dir/tls"
   openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 3650 \
     -keyout "$dir/tls/ca.key" -out "$dir/tls/ca.crt" -subj "/CN=runbook-sandbox-$name-ca" 2>/dev/null
@@ -258,6 +301,44 @@ PS1='\u@\h:\w\$ '
 RC
 }
 
+# kubeadm's layout on one host: PKI, static-pod manifests, and the kubelet
+# stand-in (static-pod-runner.py) as kubelet.service, enabled.
+setup_kubeadm_host() { # INDEX HOSTNAME IP FS
+  local i=$1 h=$2 ip=$3 fs=$4
+  bash "$here/kubeadm-pki.sh" host "$dir/tls" "$fs/etc/kubernetes/pki" "$h" "$ip"
+  if ((i == 1)); then
+    cp "$fs/etc/kubernetes/pki/etcd/healthcheck-client.crt" "$dir/tls/client.crt"
+    cp "$fs/etc/kubernetes/pki/etcd/healthcheck-client.key" "$dir/tls/client.key"
+  fi
+  mkdir -p "$fs/etc/kubernetes/manifests"
+  chmod 0700 "$fs/etc/kubernetes/manifests"
+  # The simple bootstrap: every member lists the whole cluster with state new
+  # (kubeadm itself starts one member and joins the others one by one).
+  bash "$here/kubeadm-manifests.sh" etcd "$(member_name "$i")" "$ip" "$initial_cluster" new "$etcd_release-0" "$quota" \
+    >"$fs/etc/kubernetes/manifests/etcd.yaml"
+  bash "$here/kubeadm-manifests.sh" kube-apiserver "$ip" >"$fs/etc/kubernetes/manifests/kube-apiserver.yaml"
+  chmod 0600 "$fs/etc/kubernetes/manifests/"*.yaml
+  install -m 0755 "$here/kube-apiserver-standin.py" "$fs/usr/local/bin/kube-apiserver"
+  install -m 0755 "$here/static-pod-runner.py" "$fs/usr/local/bin/static-pod-runner"
+  cat >"$fs/etc/systemd/system/kubelet.service" <<UNIT
+# STAND-IN for kubelet: the runbook sandbox's static-pod runner (see
+# test/cluster/README.md). It runs the pods in /etc/kubernetes/manifests.
+[Unit]
+Description=kubelet stand-in: static-pod runner of the runbook sandbox
+After=network.target
+
+[Service]
+Type=simple
+Environment=STATIC_POD_PATH=/etc/kubernetes/manifests STATIC_POD_POLL_SECONDS=1 STATIC_POD_BACKOFF_INITIAL=$backoff_initial STATIC_POD_BACKOFF_MAX=$backoff_max
+ExecStart=/usr/bin/python3 /usr/local/bin/static-pod-runner
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  mkdir -p "$fs/etc/systemd/system/multi-user.target.wants"
+  ln -s /etc/systemd/system/kubelet.service "$fs/etc/systemd/system/multi-user.target.wants/kubelet.service"
+}
+
 # Builds one host's private directory tree and starts it. Runs in parallel
 # for all hosts.
 setup_host() {
@@ -268,7 +349,7 @@ setup_host() {
   hd=$dir/hosts/$h
   fs=$hd/fs
 
-  mkdir -p "$fs"/{run/sshd,run/runbook-sandbox,var/log/journal,tmp,root/.ssh,home,etc/etcd,etc/default,etc/systemd/system,etc/kubernetes,etc/ssh,var/lib/etcd,var/backups}
+  mkdir -p "$fs"/{run/sshd,run/runbook-sandbox,var/log/journal,tmp,root/.ssh,home,etc/etcd,etc/default,etc/systemd/system,etc/kubernetes,etc/ssh,var/lib/etcd,var/backups,usr/local/bin}
   chmod 1777 "$fs/tmp"
   chmod 0700 "$fs/root" "$fs/root/.ssh" "$fs/var/lib/etcd"
   cp "$here/host-init.py" "$fs/run/runbook-sandbox/host-init.py"
@@ -301,6 +382,18 @@ setup_host() {
   bash "$here/sshd-config.sh" "$ip" "$SANDBOX_SUDO_USER" >"$fs/etc/ssh/sshd_config"
 
   if ((!ssh_only)); then
+    # The chosen etcd is what etcd, etcdctl and etcdutl resolve to on the
+    # host: host-boot.sh binds it over /usr/bin/etcd{,ctl}, and the host's
+    # private /usr/local/bin (first in PATH) links all three.
+    echo "$etcd_bin" >"$fs/run/runbook-sandbox/etcd-bin"
+    local b
+    for b in etcd etcdctl etcdutl; do
+      if [[ -x $etcd_bin/$b ]]; then ln -s "$etcd_bin/$b" "$fs/usr/local/bin/$b"; fi
+    done
+  fi
+  if ((kubeadm)); then
+    setup_kubeadm_host "$i" "$h" "$ip" "$fs"
+  elif ((!ssh_only)); then
     bash "$here/etcd-conf.sh" "$(member_name "$i")" "$ip" "$initial_cluster" "rbx-$name" "$scheme" "$quota" >"$fs/etc/etcd/etcd.conf"
     cp "$here/etcd.service" "$fs/etc/systemd/system/etcd.service"
     # Enabled as on a real member. The systemctl replacement also answers
@@ -376,11 +469,15 @@ done
 if ((!ssh_only)); then
   pids=()
   for ((i = 1; i <= hosts; i++)); do
-    host_exec_pid "$(cat "$dir/hosts/node$i/init.pid")" systemctl start etcd &
+    if ((kubeadm)); then
+      host_exec_pid "$(cat "$dir/hosts/node$i/init.pid")" systemctl start kubelet &
+    else
+      host_exec_pid "$(cat "$dir/hosts/node$i/init.pid")" systemctl start etcd &
+    fi
     pids+=($!)
   done
   for p in "${pids[@]}"; do
-    wait "$p" || die "systemctl start etcd failed on a host"
+    wait "$p" || die "starting etcd (systemctl start etcd/kubelet) failed on a host"
   done
 
   endpoints=""
@@ -415,7 +512,16 @@ group=etcd
   echo "ansible_ssh_common_args=-o UserKnownHostsFile=$dir/known_hosts -o StrictHostKeyChecking=yes"
   echo "runbook_known_hosts=$dir/known_hosts"
   echo "runbook_sudo_user=$SANDBOX_SUDO_USER"
-  if ((!ssh_only)); then
+  if ((kubeadm)); then
+    # As inventory/kubeadm-cluster/group_vars/etcd.yml has them.
+    echo "etcd_data_dir=/var/lib/etcd"
+    echo "etcd_config_style=static_pod"
+    echo "etcd_manifest=/etc/kubernetes/manifests/etcd.yaml"
+    echo "kube_apiserver_manifest=/etc/kubernetes/manifests/kube-apiserver.yaml"
+    echo "etcd_cacert=/etc/kubernetes/pki/etcd/ca.crt"
+    echo "etcd_cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt"
+    echo "etcd_key=/etc/kubernetes/pki/etcd/healthcheck-client.key"
+  elif ((!ssh_only)); then
     echo "etcd_data_dir=/var/lib/etcd/default"
     echo "etcd_service=etcd"
     echo "etcd_config_file=/etc/etcd/etcd.conf"
@@ -450,6 +556,14 @@ b() { ((1 == $1)) && echo true || echo false; }
   echo "  \"sshOnly\": $(b "$ssh_only"),"
   echo "  \"tls\": $(b "$tls"),"
   echo "  \"quota\": ${quota:-null},"
+  echo "  \"kubeadm\": $(b "$kubeadm"),"
+  if ((ssh_only)); then
+    echo "  \"etcdVersion\": null,"
+    echo "  \"etcdRelease\": null,"
+  else
+    echo "  \"etcdVersion\": \"$etcd_minor\","
+    echo "  \"etcdRelease\": \"$etcd_release\","
+  fi
   echo "  \"user\": \"root\","
   echo "  \"sudoUser\": \"$SANDBOX_SUDO_USER\","
   echo "  \"keyFile\": $(json_str "$key"),"
@@ -466,15 +580,36 @@ b() { ((1 == $1)) && echo true || echo false; }
     echo "  \"etcd\": null,"
   else
     echo "  \"etcd\": {"
-    echo "    \"service\": \"etcd\","
-    echo "    \"configFile\": \"/etc/etcd/etcd.conf\","
-    echo "    \"unitFile\": \"/etc/systemd/system/etcd.service\","
-    echo "    \"logFile\": \"/var/log/journal/etcd.service.log\","
-    echo "    \"dataDir\": \"/var/lib/etcd/default\","
-    echo "    \"initialCluster\": \"$initial_cluster\","
-    echo "    \"initialClusterToken\": \"rbx-$name\","
+    if ((kubeadm)); then
+      echo "    \"service\": null,"
+      echo "    \"configFile\": null,"
+      echo "    \"unitFile\": null,"
+      echo "    \"logFile\": null,"
+      echo "    \"manifest\": \"/etc/kubernetes/manifests/etcd.yaml\","
+      echo "    \"apiServerManifest\": \"/etc/kubernetes/manifests/kube-apiserver.yaml\","
+      echo "    \"podLogDir\": \"/var/log/pods\","
+      echo "    \"binDir\": $(json_str "$etcd_bin"),"
+      echo "    \"dataDir\": \"/var/lib/etcd\","
+      echo "    \"initialCluster\": \"$initial_cluster\","
+      # kubeadm sets no token: etcd's default.
+      echo "    \"initialClusterToken\": \"etcd-cluster\","
+    else
+      echo "    \"service\": \"etcd\","
+      echo "    \"configFile\": \"/etc/etcd/etcd.conf\","
+      echo "    \"unitFile\": \"/etc/systemd/system/etcd.service\","
+      echo "    \"logFile\": \"/var/log/journal/etcd.service.log\","
+      echo "    \"manifest\": null,"
+      echo "    \"apiServerManifest\": null,"
+      echo "    \"podLogDir\": null,"
+      echo "    \"binDir\": $(json_str "$etcd_bin"),"
+      echo "    \"dataDir\": \"/var/lib/etcd/default\","
+      echo "    \"initialCluster\": \"$initial_cluster\","
+      echo "    \"initialClusterToken\": \"rbx-$name\","
+    fi
     echo "    \"endpoints\": [$(sed 's/[^,]*/"&"/g; s/,/, /g' <<<"$endpoints")],"
-    if ((tls)); then
+    if ((kubeadm)); then
+      echo "    \"hostTlsFiles\": {\"ca\": \"/etc/kubernetes/pki/etcd/ca.crt\", \"cert\": \"/etc/kubernetes/pki/etcd/healthcheck-client.crt\", \"key\": \"/etc/kubernetes/pki/etcd/healthcheck-client.key\"}"
+    elif ((tls)); then
       echo "    \"hostTlsFiles\": {\"ca\": \"/etc/etcd/pki/ca.crt\", \"cert\": \"/etc/etcd/pki/client.crt\", \"key\": \"/etc/etcd/pki/client.key\"}"
     else
       echo "    \"hostTlsFiles\": null"
@@ -496,7 +631,7 @@ b() { ((1 == $1)) && echo true || echo false; }
     if ((ssh_only)); then
       echo "      \"etcd\": null"
     else
-      echo "      \"etcd\": {\"name\": \"$(member_name "$i")\", \"peerUrl\": \"$(peer_url "$i")\", \"clientUrl\": \"$(client_url "$i")\", \"dataDir\": \"/var/lib/etcd/default\"}"
+      echo "      \"etcd\": {\"name\": \"$(member_name "$i")\", \"peerUrl\": \"$(peer_url "$i")\", \"clientUrl\": \"$(client_url "$i")\", \"dataDir\": \"$data_dir\"}"
     fi
     echo "    }$sep"
   done
@@ -512,8 +647,9 @@ if ((json)); then
 else
   what="$hosts ssh hosts"
   if ((!ssh_only)); then
-    what="$hosts hosts running etcd"
-    if ((tls)); then what+=" with TLS"; fi
+    what="$hosts hosts running etcd $etcd_release"
+    if ((kubeadm)); then what+=" as kubeadm static pods"
+    elif ((tls)); then what+=" with TLS"; fi
   fi
   cat <<SUMMARY
 sandbox '$name' is up in ${elapsed_ms} ms: $what on $prefix.0/24

@@ -69,6 +69,10 @@ export interface Sandbox {
   tlsFiles?: { ca: string; cert: string; key: string };
   /** Client URLs of all members. Empty for ssh-only sandboxes. */
   endpoints: string[];
+  /** Hosts laid out as kubeadm does (etcd as a static pod run by the kubelet stand-in). */
+  kubeadm: boolean;
+  /** etcd minor version on the hosts ('3.4' or '3.5'); undefined for ssh-only sandboxes. */
+  etcdVersion?: EtcdVersion;
   /** Parsed cluster.json, for anything not mirrored above. */
   cluster: ClusterJson;
   host(host: string | SandboxHost): SandboxHost;
@@ -80,6 +84,11 @@ export interface Sandbox {
   hostExec(host: string | SandboxHost, script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** etcdctl on a host with that host's endpoint and, with TLS, the host's client certificate. Never rejects on a non-zero exit. */
   etcdctl(host: string | SandboxHost, args: string[]): Promise<ExecResult>;
+  /**
+   * kubeadm sandboxes: what the static-pod runner (the kubelet stand-in) on a host runs now,
+   * read from its /run/static-pod-runner/pods.json.
+   */
+  staticPods(host: string | SandboxHost): Promise<StaticPod[]>;
   /** OpenSSH client arguments (without the command) for logging in to a host. */
   sshArgs(host: string | SandboxHost, user?: string): string[];
   /** Runs a shell script on a host through the real OpenSSH client. */
@@ -87,17 +96,44 @@ export interface Sandbox {
   down(): Promise<void>;
 }
 
+export type EtcdVersion = '3.4' | '3.5';
+
+/** One pod as the static-pod runner reports it. */
+export interface StaticPod {
+  namespace: string;
+  /** metadata.name + '-' + node name, as kubelet names static pods. */
+  name: string;
+  uid: string;
+  /** The manifest file the pod comes from. */
+  manifest: string;
+  phase: 'Running' | 'Terminating';
+  containers: Array<{ name: string; pid: number | null; restartCount: number; lastExitCode: number | null; containerId: string | null }>;
+}
+
 export interface SandboxOptions {
   name: string;
   hosts?: number;
   tls?: boolean;
+  /**
+   * Lay the hosts out as kubeadm does: PKI in /etc/kubernetes/pki, etcd as a static pod from
+   * /etc/kubernetes/manifests/etcd.yaml run by the static-pod runner (kubelet stand-in), and a
+   * kube-apiserver stand-in pod writing /registry keys. Implies TLS; etcd 3.5 unless etcdVersion says otherwise.
+   */
+  kubeadm?: boolean;
+  /** etcd version on the hosts: '3.4' (Debian bookworm, the default) or '3.5' (default with kubeadm). */
+  etcdVersion?: EtcdVersion;
+  /** Crash-loop back-off of the static-pod runner, in seconds (default: kubelet's 10 doubling up to 300). */
+  podBackoff?: { initial: number; max?: number };
   quota?: number;
   sshOnly?: boolean;
   /** Passed to up.sh as A.B.C; by default derived from the name. */
   subnet?: string;
 }
 
-/** The shape of test/cluster/.state/NAME/cluster.json (schemaVersion 1). */
+/**
+ * The shape of test/cluster/.state/NAME/cluster.json (schemaVersion 1; kubeadm, etcdVersion,
+ * etcdRelease and the etcd manifest fields were added without changing it).
+ */
 export interface ClusterJson {
   schemaVersion: 1;
   name: string;
@@ -108,6 +144,12 @@ export interface ClusterJson {
   sshOnly: boolean;
   tls: boolean;
   quota: number | null;
+  /** Absent in files written before the field existed. */
+  kubeadm?: boolean;
+  /** '3.4' or '3.5'; null for ssh-only sandboxes. */
+  etcdVersion?: EtcdVersion | null;
+  /** The exact etcd version, e.g. '3.5.30'. */
+  etcdRelease?: string | null;
   user: 'root';
   sudoUser: string;
   keyFile: string;
@@ -117,10 +159,18 @@ export interface ClusterJson {
   inventoryIni: string;
   tlsFiles: { ca: string; cert: string; key: string } | null;
   etcd: {
-    service: string;
-    configFile: string;
-    unitFile: string;
-    logFile: string;
+    /** systemd sandboxes only (null with kubeadm). */
+    service: string | null;
+    configFile: string | null;
+    unitFile: string | null;
+    logFile: string | null;
+    /** kubeadm sandboxes only (null otherwise): /etc/kubernetes/manifests/etcd.yaml. */
+    manifest?: string | null;
+    apiServerManifest?: string | null;
+    /** Where the static-pod runner keeps container logs (/var/log/pods). */
+    podLogDir?: string | null;
+    /** Controller-side directory of the etcd binaries the hosts run. */
+    binDir?: string;
     dataDir: string;
     initialCluster: string;
     initialClusterToken: string;
@@ -190,7 +240,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (opts.quota !== undefined) args.push('--quota', String(opts.quota));
   if (opts.sshOnly) args.push('--ssh-only');
   if (opts.subnet) args.push('--subnet', opts.subnet);
-  const res = await run('bash', args, { allowFail: true, timeoutMs: 180_000 });
+  if (opts.kubeadm) args.push('--kubeadm');
+  if (opts.etcdVersion) args.push('--etcd', opts.etcdVersion);
+  if (opts.podBackoff) args.push('--pod-backoff', `${opts.podBackoff.initial}${opts.podBackoff.max !== undefined ? `:${opts.podBackoff.max}` : ''}`);
+  // The first etcd 3.5 sandbox on a machine also downloads etcd from Debian.
+  const res = await run('bash', args, { allowFail: true, timeoutMs: 300_000 });
   if (res.code !== 0) {
     throw new Error(`up.sh for sandbox '${opts.name}' failed (exit ${res.code}):\n${res.stderr}${res.stdout}`);
   }
@@ -261,6 +315,12 @@ function makeSandbox(cluster: ClusterJson): Sandbox {
     return hostExec(h, cmd, { allowFail: true });
   };
 
+  const staticPods = async (target: string | SandboxHost): Promise<StaticPod[]> => {
+    if (!cluster.kubeadm) throw new Error(`sandbox '${cluster.name}' is not a kubeadm sandbox: no static pods`);
+    const r = await hostExec(target, 'cat /run/static-pod-runner/pods.json');
+    return (JSON.parse(r.stdout) as { pods: StaticPod[] }).pods;
+  };
+
   const sshArgs = (target: string | SandboxHost, user = 'root'): string[] => {
     const h = host(target);
     return [
@@ -296,7 +356,10 @@ function makeSandbox(cluster: ClusterJson): Sandbox {
     sudoUser: cluster.sudoUser,
     ...(cluster.tlsFiles ? { tlsFiles: { ...cluster.tlsFiles } } : {}),
     endpoints: cluster.etcd?.endpoints ?? [],
+    kubeadm: cluster.kubeadm === true,
+    ...(cluster.etcdVersion ? { etcdVersion: cluster.etcdVersion } : {}),
     cluster,
+    staticPods,
     host,
     hostExec,
     etcdctl,
