@@ -114,7 +114,8 @@ async function takeSample(s: HostState, timeoutMs: number): Promise<Snapshot> {
 }
 
 export async function collect(opts: CollectOptions): Promise<{ members: MemberReport[]; cluster: ClusterView }> {
-  const timeoutMs = opts.callTimeoutMs ?? 3000;
+  // generous: the first call also sets up the channel and the TLS session, slow on a busy host
+  const timeoutMs = opts.callTimeoutMs ?? 10_000;
   const states: HostState[] = await Promise.all(
     opts.hosts.map(async (host): Promise<HostState> => {
       const config = etcdHostConfig(host, opts.inventory.varsFor(host));
@@ -162,8 +163,9 @@ export async function collect(opts: CollectOptions): Promise<{ members: MemberRe
   );
   const view = (async (): Promise<ClusterView> => {
     const empty: ClusterView = { clusterId, members: [], alarms: [], leaderId: null };
-    const i = states.findIndex((s, j) => s.conn && first[j]!.status?.clusterId === clusterId);
-    if (i < 0) return empty;
+    // the first member of the majority's cluster that answers
+    const candidates = states.map((s, j) => j).filter((j) => states[j]!.conn && first[j]!.status?.clusterId === clusterId);
+    for (const i of candidates) {
     const conn = states[i]!.conn!;
     try {
       const [list, alarms] = await Promise.all([listMembersForReport(conn, timeoutMs), listAlarms(conn, timeoutMs)]);
@@ -178,8 +180,9 @@ export async function collect(opts: CollectOptions): Promise<{ members: MemberRe
       };
     } catch (e) {
       states[i]!.errors.push(`member list: ${msg(e)}`);
-      return empty;
     }
+    }
+    return empty;
   })();
 
   const clocks = Promise.all(states.map((s) => (s.transport ? readClock(s.transport) : Promise.resolve(null))));

@@ -117,7 +117,12 @@ export function etcdFindings(members: readonly MemberReport[], cluster: ClusterV
   }
 
   // space: NOSPACE, and the db against the quota
+  // the alarm list, and what members report of themselves (status errors name their alarms)
   const nospace = cluster.alarms.filter((a) => a.alarm === 'NOSPACE');
+  for (const m of members) {
+    const s = m.status.second ?? m.status.first;
+    if (s?.errors.some((e) => /NOSPACE/i.test(e)) && !nospace.some((a) => a.host === m.host)) nospace.push({ memberId: s.memberId, alarm: 'NOSPACE', host: m.host });
+  }
   const quotaOf = (m: MemberReport): number => m.metrics?.quotaBytes ?? 2 * GiB;
   const near = members.filter((m) => {
     const s = m.status.second ?? m.status.first;
@@ -149,7 +154,7 @@ export function etcdFindings(members: readonly MemberReport[], cluster: ClusterV
               db_in_use_mib: mib(s.dbSizeInUse),
               quota_mib: mib(quotaOf(m)),
               used_percent: Math.round((1000 * s.dbSize) / quotaOf(m)) / 10,
-              alarms: cluster.alarms.filter((a) => a.host === m.host).map((a) => a.alarm).join(',') || 'none',
+              alarms: nospace.some((a) => a.host === m.host) ? 'NOSPACE' : cluster.alarms.filter((a) => a.host === m.host).map((a) => a.alarm).join(',') || 'none',
             },
           ];
         }),

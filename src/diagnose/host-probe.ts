@@ -140,7 +140,9 @@ export function detailScript(d: DetailInput): string {
     'echo "df=$(df -P -B1 "$p" 2>/dev/null | tail -n 1)"',
     'echo "dfroot=$(df -P -B1 / 2>/dev/null | tail -n 1)"',
     // the synced-write probe, next to the data dir so it hits the same file system
+    // (the data dir itself when its parent is on another file system: a data dir that is a mount of its own)
     `pd=$(dirname ${quote(d.dataDir)}); [ -d "$pd" ] || pd=$p`,
+    '[ "$(stat -c %d "$pd" 2>/dev/null)" = "$(stat -c %d "$p" 2>/dev/null)" ] || pd=$p',
     'f="$pd/.runbook-diagnose-probe.$$"',
     // four runs, each timed: the best run is the disk, a worse one may be a moment of contention
     `n=${Math.max(1, Math.floor(d.probeWrites / 4))}`,

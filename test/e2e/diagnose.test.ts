@@ -17,10 +17,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { DiagnoseReport, Finding } from '../../src/diagnose/types.js';
 import { allMembersHealthy, etcdctlCommand } from '../helpers/etcd-data.js';
-import { runCli } from '../helpers/runbook-cli.js';
+import { repoRoot, runCli } from '../helpers/runbook-cli.js';
 import { useSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
@@ -116,6 +117,44 @@ test.serial('a server certificate expiring in 10 days is named with its days lef
     t.is(d.code, 1);
   } finally {
     await install(join(work, 'server.crt.orig'));
+  }
+});
+
+test.serial('a round trip above what the timeouts allow recommends heartbeat tuning with values that fit the RTT', async (t) => {
+  const sb = sandbox();
+  if (!existsSync('/usr/sbin/iptables-legacy')) await run('bash', [join(repoRoot, 'test/cluster/install-deps.sh'), 'iptables'], { timeout: 600_000 });
+  const relay = fileURLToPath(new URL('../helpers/delay-relay.py', import.meta.url));
+  // node3's peer traffic, both directions, through a relay holding every chunk 75 ms each way;
+  // the restart makes every peer connection new, so all of them go through it
+  await sb.hostExec(
+    'node3',
+    [
+      `nohup python3 ${relay} 23800 75 0x1d >/tmp/diag-relay.log 2>&1 & echo $! > /run/diag-relay.pid`,
+      'sleep 0.5',
+      'iptables-legacy -t nat -A OUTPUT -p tcp --dport 2380 -m mark ! --mark 0x1d -j REDIRECT --to-ports 23800',
+      'iptables-legacy -t nat -A PREROUTING -p tcp --dport 2380 -j REDIRECT --to-ports 23800',
+      'systemctl restart etcd',
+    ].join('\n'),
+  );
+  try {
+    await allMembersHealthy(sb);
+    const d = await diagnose(sb);
+    const f = finding(d, 'timing.rtt_exceeds_timeouts');
+    t.truthy(f, explain(d));
+    t.true(f!.members.includes('node3'), explain(d));
+    t.is(f!.action.runbook, 'playbooks/etcd-heartbeat-tuning.yaml');
+    const measured = Math.max(...d.report.members.flatMap((m) => [...Object.values(m.timing.peerConnectRttMs), ...Object.values(m.timing.peerHttpRttMs)]));
+    t.true(measured >= 140, `measured round trip ${measured} ms`);
+    const hb = Number(f!.action.extraVars!.heartbeat_interval);
+    const el = Number(f!.action.extraVars!.election_timeout);
+    // etcd's tuning guide: heartbeat about the round trip, election timeout at least 10x it
+    t.true(hb >= measured && hb <= 2 * measured + 50, `heartbeat ${hb} for ${measured} ms`);
+    t.true(el >= 10 * measured && el >= 5 * hb && el <= 50_000, `election timeout ${el} for ${measured} ms`);
+    t.regex(f!.action.command!, new RegExp(`-e heartbeat_interval=${hb} -e election_timeout=${el}$`));
+    t.false(d.report.findings.some((x) => x.id === 'disk.slow'), explain(d));
+  } finally {
+    await sb.hostExec('node3', 'iptables-legacy -t nat -F; kill "$(cat /run/diag-relay.pid)"; rm -f /run/diag-relay.pid; systemctl restart etcd', { allowFail: true });
+    await allMembersHealthy(sb);
   }
 });
 
