@@ -154,6 +154,7 @@ export function detailScript(d: DetailInput): string {
     'rm -f "$f" "$f.err"',
   ];
   // the member's own peer certificate, when peers require one: GET /version needs it to get an answer
+  // (HTTP/1.1: etcd's peer port does not answer an HTTP/2 request negotiated over TLS)
   const certArgs = d.peerTls ? `--cert ${quote(d.peerTls.cert)} --key ${quote(d.peerTls.key)}` : '';
   for (const peer of d.peers) {
     const u = new URL(peer.url);
@@ -161,7 +162,7 @@ export function detailScript(d: DetailInput): string {
     const port = u.port || '2380';
     s.push(
       `for i in 1 2 3; do`,
-      `  if command -v curl >/dev/null 2>&1; then t=$(curl -sk -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_starttransfer}' ${certArgs} --connect-timeout 2 --max-time 3 ${quote(`${u.protocol}//${u.host}/version`)} 2>/dev/null); echo "rtt=${peer.name} $t"`,
+      `  if command -v curl >/dev/null 2>&1; then t=$(curl -sk --http1.1 -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_starttransfer}' ${certArgs} --connect-timeout 2 --max-time 3 ${quote(`${u.protocol}//${u.host}/version`)} 2>/dev/null); echo "rtt=${peer.name} $t"`,
       `  else a=$(date +%s%N); if timeout 2 bash -c ${quote(`exec 3<>/dev/tcp/${host}/${port}`)} 2>/dev/null; then b=$(date +%s%N); echo "rtt=${peer.name} $(( (b - a) / 1000 ))us"; fi; fi`,
       'done',
     );
