@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { applyCommand } from './cli/apply-command.js';
 import { backupsCommand } from './cli/backups-command.js';
+import { diagnoseCommand } from './cli/diagnose-command.js';
 import { fail } from './cli/fail.js';
 import { historyCommand } from './cli/history-command.js';
 import { inventoryCommand } from './cli/inventory-command.js';
@@ -21,6 +22,7 @@ const program = new Command('runbook')
   .addCommand(inventoryCommand())
   .addCommand(scheduleCommand())
   .addCommand(historyCommand())
-  .addCommand(backupsCommand());
+  .addCommand(backupsCommand())
+  .addCommand(diagnoseCommand());
 
 program.parseAsync(process.argv).catch(fail);
