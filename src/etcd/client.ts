@@ -5,7 +5,7 @@
  * another one picked by a balancer: "defrag this member" must defrag this member. TLS material
  * comes from the carrying host (tls-files.ts); the TLS target name is the host in the member's
  * client URL, so a certificate whose SAN is the member's IP verifies even though the socket
- * is a local forward.
+ * is a local forward (a Unix socket only the run's user can reach, see local-forward.ts).
  *
  *   const conn = await etcdConnectionVia(transport, config, becomeForReads, 'https://10.0.0.1:2379');
  *   await conn.client.maintenance.status(callOptions(5000));
@@ -88,7 +88,8 @@ export async function connectEtcd(opts: ConnectOptions): Promise<EtcdConnection>
   }
   const { Etcd3 } = loadEtcd3();
   const client = new Etcd3({
-    hosts: `${ep.tls ? 'https' : 'http'}://127.0.0.1:${fwd.port}`,
+    // TLS or not follows from `credentials`; the target is the forward's private Unix socket
+    hosts: fwd.grpcTarget,
     credentials: ep.tls ? opts.tls : undefined,
     grpcOptions,
     faultHandling: { host: () => callOnce, global: callOnce },
@@ -156,7 +157,7 @@ export function etcdConnectionVia(
   return connection;
 }
 
-/** close every cached client and its listener; the engine calls this when a run ends */
+/** close every cached client and its socket; the engine calls this when a run ends */
 export async function closeEtcdClients(): Promise<void> {
   const all = [...open];
   for (const e of all) evict(e);

@@ -1,20 +1,58 @@
 /**
- * `ssh -L` in-process: a listener on 127.0.0.1 whose connections are piped to host:port as seen
- * from the remote host, over its existing SSH connection. The etcd client connects to the
- * listener, so etcd's client port never has to be reachable from the controller.
+ * `ssh -L` in-process: a listener whose connections are piped to host:port as seen from the
+ * remote host, over its existing SSH connection. The etcd client connects to the listener, so
+ * etcd's client port never has to be reachable from the controller.
+ *
+ * The listener is a Unix socket in a directory of its own created 0700 (mkdtemp), never a TCP
+ * port: a loopback port has no owner, and any local user could reach etcd through it with the
+ * run's access (for a cluster without client certificates, full read and write). Only the user
+ * that runs runbook (and root) can enter the directory.
  *
  *   const fwd = await openLocalForward(transport, '10.0.0.1', 2379);
- *   new Etcd3({hosts: `http://127.0.0.1:${fwd.port}`}); ... await fwd.close();
+ *   new Etcd3({hosts: fwd.grpcTarget}); ... await fwd.close();
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Transport } from '../transport/types.js';
 
 export interface LocalForward {
-  port: number;
+  /** the socket's path */
+  socketPath: string;
+  /** `unix:<path>`, the target gRPC dials */
+  grpcTarget: string;
   /** `${remote host}:${port}` for messages */
   target: string;
   close(): Promise<void>;
+}
+
+/** sun_path holds 108 bytes; a long TMPDIR falls back to /tmp */
+const MAX_SOCKET_PATH = 100;
+
+/** directories of open forwards, removed on exit even when a run ends without close() */
+const openDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function removeDir(dir: string): void {
+  openDirs.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function privateSocketDir(): string {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const dir of openDirs) removeDir(dir);
+    });
+  }
+  const base = tmpdir();
+  const parent = base.length + 30 > MAX_SOCKET_PATH ? '/tmp' : base;
+  // mkdtemp creates the directory 0700 with a random name, and fails rather than reuse one
+  const dir = mkdtempSync(path.join(parent, 'runbook-etcd-'));
+  openDirs.add(dir);
+  return dir;
 }
 
 export async function openLocalForward(
@@ -28,9 +66,6 @@ export async function openLocalForward(
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    // Nagle on this loopback hop with gRPC's small frames and delayed ACKs held a snapshot
-    // stream at ~1.4 MB/s; without it, 40-60 MB/s
-    socket.setNoDelay(true);
     // idle forwards must not keep the process alive; gRPC holds its own end while a call runs
     socket.unref();
     socket.on('close', () => sockets.delete(socket));
@@ -66,24 +101,33 @@ export async function openLocalForward(
   // a forgotten listener must not keep the process alive after the run
   server.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const dir = privateSocketDir();
+  const socketPath = path.join(dir, 'etcd.sock');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ path: socketPath, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('local forward did not get a TCP port');
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
 
   return {
-    port: address.port,
+    socketPath,
+    grpcTarget: `unix:${socketPath}`,
     target: `${remoteHost}:${remotePort}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         for (const c of channels) c.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          removeDir(dir);
+          resolve();
+        });
       }),
   };
 }

@@ -26,8 +26,12 @@ export interface SnapshotSink {
   abort(): Promise<void>;
 }
 
-function tempName(): string {
-  return `.etcd-snapshot-${randomBytes(6).toString('hex')}.part`;
+/**
+ * Temp names are random (and put creates them exclusively): in a backup directory that another
+ * user can write, a predictable name is a place to plant a symlink that root then writes through.
+ */
+function tempName(suffix = 'part'): string {
+  return `.etcd-snapshot-${randomBytes(8).toString('hex')}.${suffix}`;
 }
 
 export function controllerSink(dir: string): SnapshotSink {
@@ -73,9 +77,16 @@ export function hostSink(transport: Transport, dir: string, become: Become | fal
     },
     receivedSize: async () => Number((await run(`wc -c < ${quote(temp)}`, 'measuring the snapshot')).trim()),
     async commit(file, sidecarText) {
-      const sidecarTemp = `${file}.sha256.part`;
+      const sidecarTemp = `${path.posix.dirname(file)}/${tempName('sha256.part')}`;
       await transport.put(Buffer.from(sidecarText), sidecarTemp, { mode: 0o644, become });
-      await run(`sync -f ${quote(temp)} 2>/dev/null || sync; mv -f -- ${quote(temp)} ${quote(file)} && mv -f -- ${quote(sidecarTemp)} ${quote(`${file}.sha256`)}`, `renaming the snapshot into ${file}`);
+      // -T: a final name that is a symlink (to a directory or a file) is replaced, never followed
+      await run(
+        `sync -f ${quote(temp)} 2>/dev/null || sync; mv -f -T -- ${quote(temp)} ${quote(file)} && mv -f -T -- ${quote(sidecarTemp)} ${quote(`${file}.sha256`)}`,
+        `renaming the snapshot into ${file}`,
+      ).catch(async (err: unknown) => {
+        await transport.exec(`rm -f -- ${quote(sidecarTemp)}`, { become, timeoutMs: 30_000 }).catch(() => undefined);
+        throw err;
+      });
     },
     async abort() {
       await transport.exec(`rm -f -- ${quote(temp)}`, { become, timeoutMs: 30_000 }).catch(() => undefined);

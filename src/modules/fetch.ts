@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { Sha256Tap, sha256OfFile } from './lib/checksum.js';
@@ -42,9 +42,34 @@ export interface FetchData {
 /** Where the file lands on the controller (Ansible's layout). */
 async function fetchDestination(ctx: ModuleContext, a: FetchArgs): Promise<string> {
   const base = a.dest !== undefined ? resolveControllerPath(ctx.vars, a.dest) : join(ctx.runDir, 'fetch');
-  if (!a.flat) return join(base, ctx.host, a.src);
+  if (!a.flat) {
+    // `..` in src (or a host name that is not one path segment) must not climb out of
+    // dest/<host>/ (the class of Ansible's CVE-2019-3828): the host path is normalized as the
+    // host would resolve it, then the result is checked to be inside
+    const hostDir = join(base, ctx.host);
+    const dest = join(hostDir, posix.normalize(a.src));
+    if (!isInside(base, hostDir) || !isInside(hostDir, dest)) throw new Error(`fetch: ${a.src} from ${ctx.host} would be stored outside ${base}/<host>/; refusing`);
+    return dest;
+  }
+  const name = basename(a.src);
   const isDir = a.dest === undefined || a.dest.endsWith('/') || (existsSync(base) && (await stat(base)).isDirectory());
-  return isDir ? join(base, basename(a.src)) : base;
+  if (isDir && (name === '..' || name === '.')) throw new Error(`fetch: src ${a.src} does not name a file; refusing`);
+  return isDir ? join(base, name) : base;
+}
+
+/** whether `p` is strictly below `dir` */
+function isInside(dir: string, p: string): boolean {
+  const rel = relative(dir, p);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * The stored copy's mode: the source's owner bits only (at least read and write for the owner),
+ * never group or others: a fetched key or snapshot must not become readable by every local user
+ * of the controller.
+ */
+export function fetchedFileMode(sourceMode: number): number {
+  return (sourceMode & 0o700) | 0o600;
 }
 
 /** Copy a file from the host to the controller, streamed and sha256-checked. */
@@ -78,7 +103,10 @@ export const fetch = {
     const progress = new TransferProgress(st.size, ctx.log, `fetch ${a.src}`);
     const tap = new Sha256Tap((n) => progress.update(n));
     try {
-      await pipeline(await ctx.transport.get(a.src, { become: ctx.become }), tap, createWriteStream(tmp), { signal: ctx.signal });
+      const mode = fetchedFileMode(st.mode);
+      // 'wx': created here and now, 0600 from the start whatever the umask
+      await pipeline(await ctx.transport.get(a.src, { become: ctx.become }), tap, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }), { signal: ctx.signal });
+      await chmod(tmp, mode);
       if (verify && tap.digest() !== st.sha256) {
         throw new Error(`sha256 of the fetched ${a.src} is ${tap.digest()}, the host has ${st.sha256} (did it change while being read?)`);
       }

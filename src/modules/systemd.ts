@@ -8,7 +8,8 @@ const schema = z
     name: z
       .string()
       .min(1)
-      .regex(/^[^\s/]+$/, { message: 'must be a unit name such as etcd or etcd.service' })
+      // no leading '-': systemctl would read the name as an option (the commands also pass `--`)
+      .regex(/^[^\s/-][^\s/]*$/, { message: 'must be a unit name such as etcd or etcd.service (not starting with -)' })
       .describe('unit name, e.g. etcd or kubelet.service'),
     state: z
       .enum(['started', 'stopped', 'restarted', 'reloaded'])
@@ -66,7 +67,7 @@ export const systemd = {
     /** run one verb (not in check mode); a failure is returned, success recorded in data.actions */
     const act = async (verb: string): Promise<SystemdResult | undefined> => {
       if (!ctx.check) {
-        const r = await execOnHost(ctx, `systemctl ${verb} ${unit}`);
+        const r = await execOnHost(ctx, `systemctl ${verb} -- ${unit}`);
         if (r.exitCode !== 0) return failure(r, `systemctl ${verb} ${a.name} failed`, data);
       }
       data.actions.push(verb);
@@ -80,7 +81,7 @@ export const systemd = {
     }
 
     if (a.enabled !== undefined) {
-      const r = await execOnHost(ctx, `systemctl is-enabled ${unit}`);
+      const r = await execOnHost(ctx, `systemctl is-enabled -- ${unit}`);
       const said = firstWord(r.stdout);
       data.enabled_before = said;
       if (said === '') {
@@ -95,7 +96,7 @@ export const systemd = {
     }
 
     if (a.state !== undefined) {
-      const r = await execOnHost(ctx, `systemctl is-active ${unit}`);
+      const r = await execOnHost(ctx, `systemctl is-active -- ${unit}`);
       const said = firstWord(r.stdout);
       data.active_before = said;
       const verb = verbFor(a.state, RUNNING.has(said));

@@ -49,7 +49,8 @@ export class RemoteBackupStore implements BackupStore {
   }
   async list(): Promise<DirEntry[]> {
     // GNU find: name and size of plain files, tab separated; control-plane hosts are Linux
-    const r = await this.transport.exec(`find ${quote(this.dir)} -mindepth 1 -maxdepth 1 -type f -printf '%f\\t%s\\n'`, { become: this.become, timeoutMs: 60_000 });
+    // find takes no `--`: a dir starting with '-' would be read as an option, so make it ./-x
+    const r = await this.transport.exec(`find ${quote(this.dir.startsWith('-') ? `./${this.dir}` : this.dir)} -mindepth 1 -maxdepth 1 -type f -printf '%f\\t%s\\n'`, { become: this.become, timeoutMs: 60_000 });
     if (r.exitCode !== 0) throw new Error(`${this.where}: cannot list backups: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
     return r.stdout
       .split('\n')

@@ -8,6 +8,7 @@
  * A lock held from another host is never taken over: only that host can tell whether its
  * holder is alive.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -145,8 +146,10 @@ export class FileLockBackend implements LockBackend {
       update: async (patch) => {
         if (!mine()) return;
         holder = { ...holder, ...patch };
-        const tmp = `${path}.${process.pid}.tmp`;
-        writeExclusive(tmp, holder, 'w');
+        // a random name created with O_EXCL: in a shared locks dir, a predictable name opened
+        // with 'w' is a symlink another user plants to make a root scheduler overwrite a file
+        const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+        writeExclusive(tmp, holder, 'wx');
         // rename replaces the file in one step: the lock path never disappears meanwhile
         await rename(tmp, path);
       },
@@ -169,7 +172,7 @@ function createExclusive(path: string, holder: LockHolder): boolean {
   }
 }
 
-function writeExclusive(path: string, holder: LockHolder, flags: 'wx' | 'w'): void {
+function writeExclusive(path: string, holder: LockHolder, flags: 'wx'): void {
   const fd = openSync(path, flags, 0o644);
   try {
     writeSync(fd, `${JSON.stringify(holder, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,14 +49,15 @@ class LocalTransport implements Transport {
       return;
     }
     try {
-      if (opts.mode !== undefined) {
-        // as putCommand: the file has its final mode before the first byte lands in it
-        const fh = await open(dest, 'w', 0o600);
+      // as putCommand: a new file only ('wx' is O_CREAT|O_EXCL, which never follows a symlink),
+      // with its final mode before the first byte lands in it
+      const fh = await open(dest, 'wx', opts.mode === undefined ? 0o666 : 0o600);
+      if (opts.mode !== undefined) await fh.chmod(opts.mode).catch(async (err: unknown) => {
         await fh.close();
-        await chmod(dest, opts.mode);
-      }
-      const out = createWriteStream(dest);
-      await pipeline(typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source, out);
+        throw err;
+      });
+      // the stream closes the handle when it ends or fails
+      await pipeline(typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source, fh.createWriteStream());
     } catch (err) {
       throw new CommandError(this.host, `write ${dest}`, 1, (err as Error).message, `${this.host}: cannot write ${dest}: ${(err as Error).message}`);
     }

@@ -8,7 +8,9 @@
 export function quote(value: string | number): string {
   const s = String(value);
   if (s === '') return "''";
-  if (/^[A-Za-z0-9_\/.,:=@%+-]+$/.test(s)) return s;
+  // NAME=... is quoted: as the first word of a command the shell would take it as a variable
+  // assignment (LD_PRELOAD=/tmp/x.so), not as the program to run; --flag=value stays readable
+  if (/^[A-Za-z0-9_\/.,:=@%+-]+$/.test(s) && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(s)) return s;
   return `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 

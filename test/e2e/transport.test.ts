@@ -209,6 +209,11 @@ test('become through the sudo user: root commands and a put to a root-owned path
   const stat = await sb.hostExec(node(1), `stat -c '%U %a' ${dest}; cat ${dest}`);
   t.is(stat.stdout, 'root 640\nowned by root\n');
 
+  // put only creates: the same path again is refused, and left as it was
+  const again = await t.throwsAsync(ops.put('x', dest, { become: {}, mode: 0o640 }), { instanceOf: CommandError });
+  t.regex(again!.message, /already exists/);
+  await sb.hostExec(node(1), `rm -f ${dest}`);
+
   // the sandbox's sudo is NOPASSWD: a become password must then not end up in the file
   await ops.put(Readable.from([Buffer.from('exact content\n')]), dest, { become: { password: 'not-asked' } });
   t.is((await sb.hostExec(node(1), `cat ${dest}`)).stdout, 'exact content\n');
@@ -488,6 +493,7 @@ bench('benchmark: put 256 MB through an exec channel vs SFTP', async (t) => {
   const { createReadStream } = await import('node:fs');
   for (let round = 1; round <= 3; round++) {
     let s = performance.now();
+    await root1.exec('rm -f /tmp/rb-bench-exec.bin');
     await root1.put(createReadStream(file), '/tmp/rb-bench-exec.bin');
     const execMs = performance.now() - s;
     const client = new ssh2.Client();

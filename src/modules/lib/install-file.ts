@@ -158,8 +158,14 @@ export function finalizeScript(p: FinalizePlan): string {
     `s=$(${hostSha256Command(p.tmp, p.size)}) || fail`,
     `if [ "\${s%% *}" != ${p.sha256} ]; then echo "${SHA256_MISMATCH} \${s%% *}, expected ${p.sha256}" >&2; rm -f -- ${tmp}; exit 1; fi`,
   );
-  if (p.backupFile !== undefined) lines.push(`cp -p -- ${quote(p.dest)} ${quote(p.backupFile)} || fail`);
-  lines.push(`mv -f -- ${tmp} ${quote(p.dest)} || fail`);
+  if (p.backupFile !== undefined) {
+    // the backup's name is predictable (a timestamp): copy to a random name cp creates itself,
+    // then rename, so a symlink planted at the backup name is replaced rather than written through
+    const bak = quote(tempPathFor(p.backupFile));
+    lines.push(`cp -p -- ${quote(p.dest)} ${bak} || fail`, `mv -f -T -- ${bak} ${quote(p.backupFile)} || { rm -f -- ${bak}; fail; }`);
+  }
+  // -T: a dest that is a symlink to a directory is replaced, not moved into
+  lines.push(`mv -f -T -- ${tmp} ${quote(p.dest)} || fail`);
   return lines.join('\n');
 }
 

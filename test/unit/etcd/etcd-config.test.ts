@@ -187,8 +187,8 @@ test('module: sets ETCD_* variables in etcd_config_file with a backup and report
   t.is(content.toString(), ENV.replace('INTERVAL=100', 'INTERVAL=500').replace('TIMEOUT=1000', 'TIMEOUT=5000'));
   // the backup copy and the rename happen in one command, after the sha256 check
   const [finish] = h.matching(/^fail\(\)/);
-  t.regex(finish!, /cp -p -- \/etc\/etcd\/etcd\.conf '\/etc\/etcd\/etcd\.conf\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~'/);
-  t.regex(finish!, /mv -f -- \S+runbook-tmp-\S+ \/etc\/etcd\/etcd\.conf/);
+  t.regex(finish!, /cp -p -- \/etc\/etcd\/etcd\.conf '(\S+runbook-tmp-[0-9a-f]+)' \|\| fail\nmv -f -T -- '\1' '\/etc\/etcd\/etcd\.conf\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~'/);
+  t.regex(finish!, /mv -f -T -- \S+runbook-tmp-\S+ \/etc\/etcd\/etcd\.conf/);
 });
 
 test('module: flags style edits the unit systemd loaded', async (t) => {

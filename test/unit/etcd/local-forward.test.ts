@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import test from 'ava';
 import { openLocalForward } from '../../../src/etcd/local-forward.js';
@@ -23,9 +25,9 @@ class ForwardingTransport extends ScriptedTransport {
   }
 }
 
-function roundTrip(port: number, text: string): Promise<string> {
+function roundTrip(socketPath: string, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = net.connect(port, '127.0.0.1', () => c.write(text));
+    const c = net.connect(socketPath, () => c.write(text));
     let got = '';
     c.on('data', (d) => {
       got += d.toString();
@@ -43,8 +45,8 @@ test('connections to the local port reach the remote host:port, each on its own 
   const transport = new ForwardingTransport(echo.port);
   const fwd = await openLocalForward(transport, '10.250.1.11', 2379);
   t.is(fwd.target, '10.250.1.11:2379');
-  t.is(await roundTrip(fwd.port, 'hello'), 'hello');
-  t.is(await roundTrip(fwd.port, 'again'), 'again');
+  t.is(await roundTrip(fwd.socketPath, 'hello'), 'hello');
+  t.is(await roundTrip(fwd.socketPath, 'again'), 'again');
   t.deepEqual(transport.forwards, [
     ['10.250.1.11', 2379],
     ['10.250.1.11', 2379],
@@ -58,7 +60,7 @@ test('a channel that cannot open closes the local connection and is reported', a
   const errors: string[] = [];
   const fwd = await openLocalForward(transport, '10.250.1.11', 2379, (e) => errors.push(e.message));
   const closed = await new Promise<boolean>((resolve) => {
-    const c = net.connect(fwd.port, '127.0.0.1');
+    const c = net.connect(fwd.socketPath);
     c.on('close', () => resolve(true));
     c.on('error', () => undefined);
   });
@@ -72,10 +74,21 @@ test('close stops listening', async (t) => {
   await fwd.close();
   await t.throwsAsync(
     new Promise((_, reject) => {
-      const c = net.connect(fwd.port, '127.0.0.1');
+      const c = net.connect(fwd.socketPath);
       c.on('error', reject);
       c.on('connect', () => reject(new Error('still listening')));
     }),
-    { message: /ECONNREFUSED/ },
+    { message: /ENOENT/ },
   );
+  t.false(existsSync(path.dirname(fwd.socketPath)));
+});
+
+test('the socket lives in a directory of its own that only its owner can enter', async (t) => {
+  const fwd = await openLocalForward(new ForwardingTransport(undefined), 'x', 1);
+  const dir = path.dirname(fwd.socketPath);
+  t.is(fwd.grpcTarget, `unix:${fwd.socketPath}`);
+  t.is(statSync(dir).mode & 0o777, 0o700);
+  t.is(statSync(dir).uid, process.getuid?.() ?? -1);
+  t.true(statSync(fwd.socketPath).isSocket());
+  await fwd.close();
 });

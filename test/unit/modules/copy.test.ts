@@ -23,7 +23,7 @@ function finalize(content: string, lines: string[]): string {
 test('copy: a new file is written to a temp name, verified and renamed; the mode follows the umask', async (t) => {
   const fake = new FakeTransport().on(/^if test -e/, { stdout: ABSENT }).on(/^fail\(\)/, {});
   const r = await copy.run(moduleContext(fake), parseArgs(copy.schema, { dest: DEST, content: 'name: etcd1\n' }));
-  t.deepEqual(fake.commands, [STAT, finalize('name: etcd1\n', [`chmod 0644 -- ${TMP} || fail`]) + `\nmv -f -- ${TMP} ${DEST} || fail`]);
+  t.deepEqual(fake.commands, [STAT, finalize('name: etcd1\n', [`chmod 0644 -- ${TMP} || fail`]) + `\nmv -f -T -- ${TMP} ${DEST} || fail`]);
   t.is(fake.puts.length, 1);
   t.regex(fake.puts[0]!.dest, /^\/etc\/etcd\/\.etcd\.conf\.runbook-tmp-[0-9a-f]{12}$/);
   t.is(fake.puts[0]!.content.toString(), 'name: etcd1\n');
@@ -58,7 +58,7 @@ test('copy: replacing a file keeps its mode and owner unless told otherwise', as
   await copy.run(moduleContext(fake), parseArgs(copy.schema, { dest: DEST, content: 'new\n' }));
   t.is(
     fake.commands[1],
-    finalize('new\n', [`chmod 0600 -- ${TMP} || fail`, `chown -- 998:997 ${TMP} 2>/dev/null || true`]) + `\nmv -f -- ${TMP} ${DEST} || fail`,
+    finalize('new\n', [`chmod 0600 -- ${TMP} || fail`, `chown -- 998:997 ${TMP} 2>/dev/null || true`]) + `\nmv -f -T -- ${TMP} ${DEST} || fail`,
   );
 });
 
@@ -67,14 +67,20 @@ test('copy: an octal mode and owner are set on the temp file before the rename',
   await copy.run(moduleContext(fake), parseArgs(copy.schema, { dest: DEST, content: 'k', mode: '0640', owner: 'etcd', group: 'etcd' }));
   t.is(
     fake.commands[1],
-    finalize('k', [`chmod 0640 -- ${TMP} && chown -- etcd:etcd ${TMP} || fail`]) + `\nmv -f -- ${TMP} ${DEST} || fail`,
+    finalize('k', [`chmod 0640 -- ${TMP} && chown -- etcd:etcd ${TMP} || fail`]) + `\nmv -f -T -- ${TMP} ${DEST} || fail`,
   );
 });
 
 test('copy: backup keeps the old file next to it and reports its name', async (t) => {
   const fake = new FakeTransport().on(/^if test -e/, { stdout: statOutput({ content: 'old\n' }) }).on(/^fail\(\)/, {});
   const r = await copy.run(moduleContext(fake), parseArgs(copy.schema, { dest: DEST, content: 'new\n', backup: true }));
-  t.true(fake.commands[1]!.endsWith(`cp -p -- ${DEST} '${DEST}.TIMESTAMP~' || fail\nmv -f -- ${TMP} ${DEST} || fail`));
+  // the backup name is predictable: cp writes a random name, then it is renamed (never followed)
+  const bak = `'/etc/etcd/.etcd.conf.TIMESTAMP~.runbook-tmp-X'`;
+  t.true(
+    fake.commands[1]!.endsWith(
+      `cp -p -- ${DEST} ${bak} || fail\nmv -f -T -- ${bak} '${DEST}.TIMESTAMP~' || { rm -f -- ${bak}; fail; }\nmv -f -T -- ${TMP} ${DEST} || fail`,
+    ),
+  );
   t.regex(r.data.backup_file!, /^\/etc\/etcd\/etcd\.conf\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
 });
 
@@ -127,7 +133,7 @@ test('copy: a hostile dest path is quoted everywhere', async (t) => {
   await copy.run(moduleContext(fake), parseArgs(copy.schema, { dest, content: 'x' }));
   const q = `'/tmp/x'"'"'; rm -rf ~ #'`;
   t.is(fake.commands[0], `if test -e ${q}; then stat -L -c '%F|%a|%U|%G|%u|%g|%s' -- ${q} && { test ! -f ${q} || sha256sum < ${q}; }; else echo absent; umask; fi`);
-  t.true(fake.commands[1]!.endsWith(`mv -f -- '/tmp/.x'"'"'; rm -rf ~ #.runbook-tmp-X' ${q} || fail`));
+  t.true(fake.commands[1]!.endsWith(`mv -f -T -- '/tmp/.x'"'"'; rm -rf ~ #.runbook-tmp-X' ${q} || fail`));
 });
 
 test('copy: dest that is a directory receives the file under its source name', async (t) => {

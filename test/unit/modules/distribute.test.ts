@@ -35,7 +35,7 @@ test('distribute: streams a controller file, the host verifies sha256, then rena
       `chmod 0600 -- ${TMP} || fail`,
       `s=$(sha256sum < ${TMP}) || fail`,
       `if [ "\${s%% *}" != ${sha(SNAP)} ]; then echo "sha256 mismatch: the host has \${s%% *}, expected ${sha(SNAP)}" >&2; rm -f -- ${TMP}; exit 1; fi`,
-      `mv -f -- ${TMP} ${DEST} || fail`,
+      `mv -f -T -- ${TMP} ${DEST} || fail`,
     ].join('\n'),
   );
   t.true(fake.puts[0]!.content.equals(SNAP));

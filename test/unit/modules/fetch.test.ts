@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { fetch } from '../../../src/modules/fetch.js';
@@ -84,4 +84,35 @@ test('fetch (local host): a 20 MB file streams through', async (t) => {
   const r = await fetch.run(ctx, parseArgs(fetch.schema, { src, dest: 'out' }));
   t.like(r, { changed: true, data: { checksum: sha(bytes) } });
   t.true((await readFile(join(dir, 'out', 'node9', src))).equals(bytes));
+});
+
+test('fetch: the stored copy keeps only the owner bits of the source, so a 0600 key stays private', async (t) => {
+  const dir = await tempDir(t);
+  for (const [mode, want] of [
+    ['600', 0o600],
+    ['644', 0o600],
+    ['755', 0o700],
+    ['444', 0o600],
+  ] as const) {
+    const fake = new FakeTransport({ host: 'node1', files: { [SRC]: CONTENT } }).on(/^if test -e/, { stdout: statOutput({ content: CONTENT, mode }) });
+    const r = await fetch.run(moduleContext(fake, { vars: { playbook_dir: dir } }), parseArgs(fetch.schema, { src: SRC, dest: `m${mode}/`, flat: true }));
+    t.is((await stat(r.data.dest)).mode & 0o777, want, `source mode ${mode}`);
+  }
+});
+
+test('fetch: `..` in src never leaves dest/<host>/, a src naming no file is refused with flat', async (t) => {
+  const dir = await tempDir(t);
+  const evil = '/var/lib/../../../../../../escaped.txt';
+  const fake = new FakeTransport({ host: 'node1', files: { [evil]: CONTENT } }).on(/^if test -e/, { stdout: statOutput({ content: CONTENT }) });
+  const r = await fetch.run(moduleContext(fake, { vars: { playbook_dir: join(dir, 'a', 'b') } }), parseArgs(fetch.schema, { src: evil, dest: 'store' }));
+  t.is(r.data.dest, join(dir, 'a', 'b', 'store', 'node1', 'escaped.txt'));
+  t.deepEqual(await readdir(dir), ['a']);
+  await t.throwsAsync(
+    fetch.run(moduleContext(host(CONTENT), { vars: { playbook_dir: dir } }), parseArgs(fetch.schema, { src: '/etc/..', dest: 'flat/', flat: true })),
+    { message: /does not name a file/ },
+  );
+  const badHost = new FakeTransport({ host: '..', files: { [SRC]: CONTENT } }).on(/^if test -e/, { stdout: statOutput({ content: CONTENT }) });
+  await t.throwsAsync(fetch.run(moduleContext(badHost, { host: '..', vars: { playbook_dir: dir } }), parseArgs(fetch.schema, { src: SRC, dest: 'store' })), {
+    message: /outside/,
+  });
 });

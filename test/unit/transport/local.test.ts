@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +72,6 @@ test('an aborted command rejects with the abort reason', async (t) => {
 test('put honours the mode, get streams the file back, a missing file errors', async (t) => {
   const data = randomBytes(3 * 1024 * 1024);
   const path = join(dir, 'secret');
-  writeFileSync(path, 'old');
   await t0.put(Readable.from([data]), path, { mode: 0o600 });
   t.is(statSync(path).mode & 0o777, 0o600);
   t.true(readFileSync(path).equals(data));
@@ -85,6 +84,26 @@ test('put honours the mode, get streams the file back, a missing file errors', a
   await t.throwsAsync(async () => {
     for await (const _ of missing) void _;
   }, { instanceOf: CommandError, message: /cannot read/ });
+});
+
+test('put creates a new file only: an existing file, a symlink or a dangling symlink is refused and left alone', async (t) => {
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'root only\n', { mode: 0o600 });
+  const existing = join(dir, 'existing');
+  writeFileSync(existing, 'old');
+  const link = join(dir, 'link');
+  symlinkSync(victim, link);
+  const dangling = join(dir, 'dangling');
+  symlinkSync(join(dir, 'not-yet'), dangling);
+  for (const become of [undefined, { user: 'root', password: 's3cret' }]) {
+    for (const path of [existing, link, dangling]) {
+      await t.throwsAsync(t0.put('planted', path, { mode: 0o644, become }), { instanceOf: CommandError, message: /cannot write/ });
+    }
+  }
+  t.is(readFileSync(existing, 'utf8'), 'old');
+  t.is(readFileSync(victim, 'utf8'), 'root only\n');
+  t.is(statSync(victim).mode & 0o777, 0o600);
+  t.false(existsSync(join(dir, 'not-yet')));
 });
 
 test('become with a password: sudo gets it, the command gets exactly the caller stdin', async (t) => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import test from 'ava';
-import { quote, sh, withBecome, withEnv } from '../../../src/transport/shell-quote.js';
+import { quote, quoteArgv, sh, withBecome, withEnv } from '../../../src/transport/shell-quote.js';
 import { fakeSudoDir } from './fake-sudo.js';
 
 const NASTY = `x'; rm -rf / #"$(id)\`id\` \\ \n end`;
@@ -15,6 +15,15 @@ test('quote: plain words stay bare, everything else is single-quoted', (t) => {
   t.is(quote(''), "''");
   t.is(quote("it's"), `'it'"'"'s'`);
   t.is(sh`cat ${'/a b'} ${['x', 'y z']}`, `cat '/a b' x 'y z'`);
+});
+
+test('a word that looks like an assignment is quoted, so it stays the command to run', (t) => {
+  t.is(quote('LD_PRELOAD=/tmp/x.so'), `'LD_PRELOAD=/tmp/x.so'`);
+  t.is(quote('--data-dir=/var/lib/etcd'), '--data-dir=/var/lib/etcd');
+  t.is(quote('a=b'), `'a=b'`);
+  // unquoted, sh would set X=1 and run `echo ran`; quoted, the first word is the (missing) program
+  const line = `${quoteArgv(['X=1', 'echo', 'ran'])} 2>/dev/null; echo "exit $?"`;
+  t.is(runSh(line), 'exit 127\n');
 });
 
 test('an env value with shell syntax arrives as data', (t) => {

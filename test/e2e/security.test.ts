@@ -1,0 +1,109 @@
+/**
+ * What another local user can do to a run, on the controller and on the hosts (docs/security.md).
+ * "Another local user" is uid 65534 (nobody), entered with `setpriv`; on a host, through the
+ * sandbox's own nsenter (hostExec), never through the code under test. One small plain etcd
+ * sandbox ("sec") serves every test of this file.
+ */
+import { execFile } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { closeEtcdClients, callOptions, connectEtcd } from '../../src/etcd/client.js';
+import { hostSink } from '../../src/etcd/snapshot-sink.js';
+import { CommandError } from '../../src/errors.js';
+import { connectSsh } from '../../src/transport/ssh.js';
+import type { Transport } from '../../src/transport/types.js';
+import { testSpec } from '../helpers/connection-spec.js';
+import { useSandbox } from '../helpers/sandbox.js';
+
+const run = promisify(execFile);
+const sandbox = useSandbox(test, { name: 'sec', hosts: 1 });
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+let root: Promise<Transport> | undefined;
+function rootOnNode1(): Promise<Transport> {
+  const sb = sandbox();
+  return (root ??= connectSsh(
+    testSpec({ name: 'node1', address: sb.host('node1').ip, privateKeyFiles: [sb.keyFile], knownHostsFiles: [sb.knownHosts], connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000 }),
+  ));
+}
+
+test.after.always(async () => {
+  await closeEtcdClients();
+  if (root) await (await root).close();
+});
+
+/** listening TCP and Unix sockets of this process, as `ss` sees them ("127.0.0.1:4123", "/tmp/x.sock") */
+async function listenersOfThisProcess(): Promise<string[]> {
+  const tag = `pid=${process.pid},`;
+  const tcp = (await run('ss', ['-H', '-ltnp'])).stdout.split('\n').filter((l) => l.includes(tag));
+  const unix = (await run('ss', ['-H', '-lxnp'])).stdout.split('\n').filter((l) => l.includes(tag));
+  return [...tcp.map((l) => l.trim().split(/\s+/)[3]!), ...unix.map((l) => l.trim().split(/\s+/)[4]!)];
+}
+
+/** whether uid nobody can open a connection to a listener (`host:port` or a socket path) */
+async function nobodyCanConnect(listener: string): Promise<boolean> {
+  const target = listener.startsWith('/') ? JSON.stringify({ path: listener }) : JSON.stringify({ host: listener.replace(/:\d+$/, ''), port: Number(listener.split(':').pop()) });
+  const probe = `const c = require('net').connect(${target}); c.on('connect', () => process.exit(0)); c.on('error', () => process.exit(1));`;
+  try {
+    await run('setpriv', [...NOBODY, process.execPath, '-e', probe], { cwd: '/' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('the etcd tunnel: while a client is connected, no other local user can reach etcd through it', async (t) => {
+  const sb = sandbox();
+  const before = new Set(await listenersOfThisProcess());
+  const conn = await connectEtcd({ transport: await rootOnNode1(), url: sb.endpoints[0]! });
+  try {
+    const members = await conn.client.cluster.memberList({}, callOptions(15_000));
+    t.is(members.members.length, 1, 'the run itself still talks to etcd');
+    const opened = (await listenersOfThisProcess()).filter((l) => !before.has(l));
+    t.log(`listeners opened for the connection: ${opened.join(', ') || 'none'}`);
+    t.false(opened.some((l) => !l.startsWith('/')), 'no TCP listener');
+    for (const l of opened) t.false(await nobodyCanConnect(l), `uid 65534 connected to ${l}`);
+  } finally {
+    await conn.close();
+  }
+});
+
+test('the backup host: symlinks planted by a user who can write the backup dir are never written through', async (t) => {
+  const sb = sandbox();
+  const dir = '/var/backups/shared';
+  const file = `${dir}/snap.db`;
+  await sb.hostExec(
+    'node1',
+    [
+      `mkdir -p ${dir} && chown 65534:65534 ${dir} && chmod 0755 ${dir}`,
+      `printf 'root only\\n' > /root/victim && chmod 0600 /root/victim`,
+      `mkdir -p /root/victim-dir && chmod 0700 /root/victim-dir`,
+      // every predictable name the sink could use: the sidecar's staging name, both final names
+      `setpriv ${NOBODY.join(' ')} ln -s /root/victim ${file}.sha256.part`,
+      `setpriv ${NOBODY.join(' ')} ln -s /root/victim-dir ${file}`,
+      `setpriv ${NOBODY.join(' ')} ln -s /root/victim-dir ${file}.sha256`,
+    ].join(' && '),
+  );
+  const transport = await rootOnNode1();
+  const sink = hostSink(transport, dir, false);
+  await sink.receive(Readable.from([Buffer.from('snapshot bytes\n')]));
+  await sink.commit(file, 'abc  snap.db\n');
+
+  const after = await sb.hostExec(
+    'node1',
+    `stat -c '%a %U' /root/victim; cat /root/victim; ls -A /root/victim-dir; stat -c '%F %a' ${file} ${file}.sha256; cat ${file} ${file}.sha256`,
+  );
+  t.is(
+    after.stdout,
+    ['600 root', 'root only', 'regular file 600', 'regular file 644', 'snapshot bytes', 'abc  snap.db', ''].join('\n'),
+    'the victim file and directory are untouched, the snapshot and its checksum are real files',
+  );
+
+  // put itself refuses any existing path, a symlink included, over ssh and through sudo alike
+  await sb.hostExec('node1', `setpriv ${NOBODY.join(' ')} ln -s /root/victim ${dir}/planted`);
+  const refused = await t.throwsAsync(transport.put('overwritten\n', `${dir}/planted`, { mode: 0o644 }), { instanceOf: CommandError });
+  t.regex(refused!.message, /already exists/);
+  t.is((await sb.hostExec('node1', `stat -c '%a' /root/victim; cat /root/victim`)).stdout, '600\nroot only\n');
+  await sb.hostExec('node1', `rm -rf ${dir} /root/victim /root/victim-dir`);
+});
