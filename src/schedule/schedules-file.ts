@@ -179,7 +179,7 @@ export async function addJobToFile(file: string, job: Record<string, unknown> & 
   const text = doc.toString({ lineWidth: 0 });
   // the result must load: a job that cannot be read back must not be written
   parseSchedules(text, file);
-  await writeFileAtomic(file, text);
+  await writeFileAtomic(file, text, 0o600);
 }
 
 /** Remove a job by name and write the file. */
@@ -188,5 +188,5 @@ export async function removeJobFromFile(file: string, name: string): Promise<voi
   const index = current.jobs.findIndex((j) => j.name === name);
   if (index < 0) findJob(current, name);
   current.doc.deleteIn(['jobs', index]);
-  await writeFileAtomic(file, current.doc.toString({ lineWidth: 0 }));
+  await writeFileAtomic(file, current.doc.toString({ lineWidth: 0 }), 0o600);
 }
