@@ -120,6 +120,8 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       },
       runsRoot: resolve(flags.runsDir),
       prompter,
+      // no variable names it, so the redactor is told
+      secrets: becomePassword === undefined ? [] : [becomePassword],
       bus,
       signal,
       connect: hostConnector(inputs.inventory, {

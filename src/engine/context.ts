@@ -3,6 +3,7 @@ import type { Inventory, Vars } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 import type { Become, Transport } from '../transport/types.js';
 import type { Prompter } from './confirm.js';
+import type { Secrets } from './redact.js';
 
 export interface RunOptions {
   /** report what would change, change nothing */
@@ -41,8 +42,11 @@ export interface RunContext {
   facts: Map<string, Vars>;
   /** Ctrl-C */
   signal: AbortSignal;
-  /** strings never to show (passwords); no_log values are added as they appear */
-  secrets: Set<string>;
+  /**
+   * values never to show (passwords, tokens): found by name in every variable layer, and added
+   * as they appear (set_fact, registered results of no_log tasks and of secret-named registers)
+   */
+  secrets: Secrets;
 }
 
 /** Per-play state the task runner needs. */

@@ -9,6 +9,8 @@ import { isTemplate, render, renderValue } from '../template/index.js';
  * value only known at run time (a registered result) is shown as written.
  */
 export function describeTask(task: Task, vars?: Vars): string {
+  // plan and the confirmation are outputs like any other: no_log hides the command there too
+  if (task.no_log) return `${task.module} <hidden: no_log>`;
   const module = getModule(task.module);
   if (!module) return `${task.module} (unknown module)`;
   let args: unknown = task.args;

@@ -10,6 +10,8 @@ import { NoTtyPrompter } from './confirm.js';
 import { selectedByTags } from './task-filter.js';
 import { TaskRunner } from './task-runner.js';
 import { loadVarsFiles } from './vars-files.js';
+import { Secrets } from './redact.js';
+import { containsTemplate } from './host-vars.js';
 
 export interface PlannedStep {
   task: string;
@@ -55,8 +57,10 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
     prompter: new NoTtyPrompter(),
     facts: new Map(),
     signal: new AbortController().signal,
-    secrets: new Set(),
+    secrets: new Secrets(),
   };
+  run.secrets.addNamed(extraVars);
+  for (const h of inventory.hosts.keys()) run.secrets.addNamed(inventory.varsFor(h));
   const out: PlannedPlay[] = [];
   for (const [playIndex, play] of playbook.plays.entries()) {
     const pattern = render(play.hosts, { ...play.vars, ...extraVars }, play.loc);
@@ -69,6 +73,9 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
     const describe = (t: Task, vars: Vars) => ({ task: t.name, action: describeTask(t, vars) });
     for (const host of hosts) {
       const vars = runner.varsFor(host);
+      const rendered = (name: string, raw: unknown) => (containsTemplate(raw) ? vars[name] : raw);
+      for (const layer of [inventory.varsFor(host), play.vars, varsFilesVars, extraVars]) run.secrets.addNamed(layer, rendered);
+      for (const t of tasks) if (t.vars) run.secrets.addNamed(t.vars);
       steps[host] = tasks.map((t) => ({
         task: t.name,
         module: t.module,
@@ -89,7 +96,8 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
       rollback: play.rollback.map((t) => describe(t, first)),
     });
   }
-  return out;
+  // plan prints what it rendered: the same secrets stay out of it as out of a run's output
+  return run.secrets.redact(out);
 }
 
 export function planText(plays: PlannedPlay[]): string {

@@ -52,6 +52,17 @@ export function skippedResult(msg: string): RegisteredResult {
   return { changed: false, failed: false, skipped: true, msg };
 }
 
+/** the parts of a result that hold what a command read: its output, per loop item too */
+export function outputOf(r: RegisteredResult): string[] {
+  const out: string[] = [];
+  for (const key of ['stdout', 'stderr'] as const) {
+    const v = r[key];
+    if (typeof v === 'string' && v.trim()) out.push(v, v.trim(), ...splitLines(v).map((l) => l.trim()));
+  }
+  for (const item of r.results ?? []) out.push(...outputOf(item));
+  return out;
+}
+
 function splitLines(s: string): string[] {
   if (s === '') return [];
   return s.replace(/\n$/, '').split('\n');

@@ -21,10 +21,12 @@ import { confirmationText } from './confirmation-text.js';
 import { PlayRunner, Sequence, type PlayExecution } from './play-runner.js';
 import { runPreflight } from './preflight.js';
 import { RecapCollector } from './recap.js';
-import { redactor, secretValuesIn } from './redact.js';
+import { redactingPrompter } from './redacting-prompter.js';
+import { Secrets, redactor } from './redact.js';
 import { rollback } from './rollback.js';
 import { newRunId, RunRecorder } from './run-dir.js';
-import { messageOf } from './task-runner.js';
+import { TaskRunner, messageOf } from './task-runner.js';
+import { containsTemplate } from './host-vars.js';
 import { UndoStack } from './undo-stack.js';
 import { loadVarsFiles } from './vars-files.js';
 
@@ -49,6 +51,8 @@ export interface RunRequest {
   /** aborted by Ctrl-C */
   signal?: AbortSignal;
   runId?: string;
+  /** values known to be secret that no variable names (the --ask-become-pass password) */
+  secrets?: string[];
 }
 
 export interface RunSummary {
@@ -78,18 +82,21 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const started = Date.now();
   const runId = req.runId ?? newRunId();
   const recorder = new RunRecorder(req.runsRoot, runId);
-  const secrets = new Set<string>();
-  secretValuesIn(req.extraVars, secrets);
-  for (const h of req.inventory.hosts.keys()) secretValuesIn(req.inventory.varsFor(h), secrets);
+  const secrets = new Secrets();
+  for (const s of req.secrets ?? []) secrets.add(s);
+  secrets.addNamed(req.extraVars);
+  for (const h of req.inventory.hosts.keys()) secrets.addNamed(req.inventory.varsFor(h));
   const bus = req.bus;
   bus.addRedactor(redactor(secrets));
   bus.on(recorder.listener);
+  // every question to the operator (confirmation, --step, a task's confirm) is redacted too
+  const prompter = redactingPrompter(req.prompter, secrets);
 
   const playbookDir = dirname(resolve(req.playbook.file));
   const scopes = resolvePlays(req);
   for (const s of scopes) {
-    secretValuesIn(s.play.vars, secrets);
-    secretValuesIn(s.varsFilesVars, secrets);
+    secrets.addNamed(s.play.vars);
+    secrets.addNamed(s.varsFilesVars);
   }
   const allHosts = [...new Set(scopes.flatMap((s) => s.hosts))];
   const recap = new RecapCollector(allHosts);
@@ -121,8 +128,10 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       controller: hostname(),
     };
     bus.emit({ type: 'run:end', status, exitCode, durationMs: summary.durationMs, recap: summary.recap, message });
-    await recorder.finish(summary);
-    return summary;
+    // summary.json, `history` and the caller see what the events showed: no secret
+    const shown = secrets.redact(summary);
+    await recorder.finish(shown);
+    return shown;
   };
 
   // 1. connect: every host, in parallel; any failure stops the run before anything changed
@@ -146,11 +155,12 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     options: req.options,
     bus,
     connections,
-    prompter: req.prompter,
+    prompter,
     facts: new Map(),
     signal: interrupt.signal,
     secrets,
   };
+  noteRenderedSecrets(ctx, scopes);
 
   // 2. preflight of every play, before anything changes
   const failures = [];
@@ -163,13 +173,13 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
 
   // 3. confirmation
   if (!req.options.check) {
-    const text = confirmationText(ctx, scopes);
+    const text = secrets.redactText(confirmationText(ctx, scopes));
     if (req.options.yes) {
       bus.emit({ type: 'confirm', message: text, answer: 'auto' });
     } else {
       let ok: boolean;
       try {
-        ok = await req.prompter.confirm(text);
+        ok = await prompter.confirm(text);
       } catch (err) {
         const msg = messageOf(err);
         bus.emit({ type: 'confirm', message: text, answer: 'no' });
@@ -224,6 +234,21 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
   const status: RunSummary['status'] = interrupted ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
   return finish(status, failureCode, failure);
+}
+
+/**
+ * A secret-named variable whose value is a template (`db_password: "{{ vault_db_password }}"`)
+ * is a secret as rendered for each host; the raw layers were noted before anything ran.
+ */
+function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void {
+  for (const scope of scopes) {
+    const runner = new TaskRunner(ctx, scope);
+    for (const host of scope.hosts) {
+      const vars = runner.varsFor(host);
+      const rendered = (name: string, raw: unknown) => (containsTemplate(raw) ? vars[name] : raw);
+      for (const layer of [ctx.inventory.varsFor(host), scope.play.vars, scope.varsFilesVars, ctx.extraVars]) ctx.secrets.addNamed(layer, rendered);
+    }
+  }
 }
 
 function resolvePlays(req: RunRequest): PlayScope[] {

@@ -8,9 +8,10 @@ import { OMIT, evaluate, evaluateCondition, isTemplate, renderValue, truthy } fr
 import type { Become } from '../transport/types.js';
 import type { PlayScope, RunContext } from './context.js';
 import { displayName } from './describe-task.js';
-import { layeredVars, overlay } from './host-vars.js';
+import { containsTemplate, layeredVars, overlay } from './host-vars.js';
 import { ObservedTransport } from './observed-transport.js';
-import { combineLoop, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
+import { isSecretName } from './redact.js';
+import { combineLoop, outputOf, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
 
 /**
  * `hostvars`: one lazily built scope per inventory host. A class, not a plain object, so that
@@ -86,6 +87,8 @@ export class TaskRunner {
     const { bus } = this.run;
     // what the task sees on this host, built once for its name and for its run
     const vars = overlay(this.varsFor(host, task), scopeVars);
+    // a secret in the task's own vars is known before anything about the task is told
+    if (task.vars) this.run.secrets.addNamed(task.vars, (n, raw) => (containsTemplate(raw) ? vars[n] : raw));
     // the events of this host carry the name as it reads for this host, as task:start does
     const name = isTemplate(task.name) ? displayName(task, vars) : task.name;
     bus.emit({ type: 'host:start', phase, task: name, taskIndex, host });
@@ -96,6 +99,8 @@ export class TaskRunner {
       outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
     }
     if (outcome.status === 'failed' && task.ignore_errors) outcome = { ...outcome, status: 'ignored' };
+    // the reason travels on into preflight reports, rollback lines and the run's message
+    if (task.no_log && outcome.error !== undefined) outcome = { ...outcome, error: NO_LOG_FAILURE };
     // a check reads; a command that ran is not a change
     if (phase === 'preflight' && outcome.status === 'changed') outcome = { ...outcome, status: 'ok' };
     this.store(task, host, outcome.registered);
@@ -109,7 +114,7 @@ export class TaskRunner {
       host,
       status: outcome.status,
       durationMs,
-      msg: task.no_log ? (outcome.status === 'failed' ? 'failed (output hidden: no_log)' : undefined) : (outcome.error ?? r.msg),
+      msg: task.no_log ? (outcome.status === 'failed' ? NO_LOG_FAILURE : undefined) : (outcome.error ?? r.msg),
       rc: r.rc,
       stderr: task.no_log ? undefined : r.stderr,
       diff: this.run.options.diff && !task.no_log ? (r.diff as never) : undefined,
@@ -119,10 +124,16 @@ export class TaskRunner {
 
   /** register + facts are visible to later tasks on this host */
   private store(task: Task, host: string, registered: RegisteredResult): void {
-    if (task.register) this.addFacts(host, { [task.register]: registered });
+    if (!task.register) return;
+    // what a no_log task read, or a value registered under a secret's name, is a secret from now on
+    if (task.no_log || isSecretName(task.register)) this.run.secrets.add(outputOf(registered));
+    this.run.facts.set(host, { ...(this.run.facts.get(host) ?? {}), [task.register]: registered });
   }
 
-  addFacts(host: string, facts: Vars): void {
+  /** facts a task sets (set_fact, module facts): secret-named ones, or all of a no_log task's, are secrets */
+  addFacts(host: string, facts: Vars, noLog = false): void {
+    if (noLog) this.run.secrets.add(facts);
+    else this.run.secrets.addNamed(facts);
     this.run.facts.set(host, { ...(this.run.facts.get(host) ?? {}), ...facts });
   }
 
@@ -131,7 +142,8 @@ export class TaskRunner {
     const facts = this.run.facts.get(first) ?? {};
     const names = [...(task.register ? [task.register] : []), ...factNamesSetBy(task)];
     const shared = Object.fromEntries(names.filter((n) => n in facts).map((n) => [n, facts[n]]));
-    for (const h of others) this.addFacts(h, shared);
+    // their secrets were noted when the first host got them
+    for (const h of others) this.run.facts.set(h, { ...(this.run.facts.get(h) ?? {}), ...shared });
   }
 
   /** `vars`: what the task sees on this host; `name`: its name as rendered for it, for the events */
@@ -193,7 +205,7 @@ export class TaskRunner {
       // facts belong to the host the task is for, also when it was delegated (Ansible's default)
       // in check mode a read-only module's facts are real (set_fact, etcd_status); a changing
       // module's would describe a state that was never made
-      if (result.facts && (!ctx.check || module.readOnly)) this.addFacts(host, result.facts);
+      if (result.facts && (!ctx.check || module.readOnly)) this.addFacts(host, result.facts, Boolean(task.no_log));
       registered = toRegistered(result);
       registered = this.applyOverrides(task, overlay(vars, { [resultName]: registered }), registered);
       if (!task.until) break;
@@ -242,7 +254,12 @@ export class TaskRunner {
     return {
       host,
       vars,
-      transport: new ObservedTransport(inner, run.bus, name, host, Boolean(task.no_log)),
+      transport: new ObservedTransport(inner, run.bus, name, host, {
+        noLog: Boolean(task.no_log),
+        quietOutput: task.register !== undefined && isSecretName(task.register),
+        secrets: run.secrets,
+      }),
+      secretText: (text) => Boolean(task.no_log) || run.secrets.occursIn(text),
       become: this.becomeFor(task, target),
       check: task.check_mode === true || (run.options.check && task.check_mode !== false),
       diff: run.options.diff,
@@ -279,6 +296,9 @@ function factNamesSetBy(task: Task): string[] {
     return [];
   }
 }
+
+/** what a no_log task's failure says: its own message may hold what no_log hides */
+export const NO_LOG_FAILURE = 'failed (output hidden: no_log)';
 
 function statusOf(r: RegisteredResult): TaskStatus {
   if (r.failed) return 'failed';

@@ -1,7 +1,9 @@
 /**
  * Client certificates are read from the host over SSH into memory and handed to the gRPC
  * client. They are never written on the controller: a backup job must not leave the cluster's
- * client key in a temp dir.
+ * client key in a temp dir. Nor do they become events: they are read with `secretOutput`, so no
+ * reporter, run record or `-o json` stream ever carries the key, which opens every Secret of the
+ * cluster.
  */
 import { quote } from '../transport/shell-quote.js';
 import type { Become, Transport } from '../transport/types.js';
@@ -17,7 +19,7 @@ export interface TlsMaterial {
 }
 
 async function readRemote(transport: Transport, path: string, become: Become | false, what: string): Promise<Buffer> {
-  const r = await transport.exec(`cat -- ${quote(path)}`, { become, timeoutMs: 30_000 });
+  const r = await transport.exec(`cat -- ${quote(path)}`, { become, timeoutMs: 30_000, secretOutput: true });
   if (r.exitCode !== 0) {
     const why = r.stderr.trim().split('\n').pop() ?? '';
     const hint = /permission denied/i.test(why) && !become ? ' (run the task with become: true)' : '';

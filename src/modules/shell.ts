@@ -23,6 +23,14 @@ function shellLine(a: ShellArgs): string {
   return a.chdir !== undefined ? `cd ${quote(a.chdir)} && ${run}` : run;
 }
 
+/**
+ * A script that must not show in the host's process list (no_log, or it holds a secret) goes to
+ * the shell on stdin instead of as its `-c` argument; `cd` first, as shellLine does.
+ */
+function hiddenScript(a: ShellArgs): string {
+  return a.chdir !== undefined ? `cd ${quote(a.chdir)} || exit\n${a.cmd}` : a.cmd;
+}
+
 /** Run a shell script on the host. */
 export const shell = {
   name: 'shell',
@@ -31,5 +39,8 @@ export const shell = {
   readOnly: false,
   freeForm: 'cmd',
   describe: (a) => (a.chdir !== undefined ? `cd ${quote(a.chdir)} && ${a.cmd}` : a.cmd),
-  run: (ctx, a) => runCommandTask(ctx, shellLine(a), a),
+  run: (ctx, a) =>
+    ctx.secretText?.(a.cmd)
+      ? runCommandTask(ctx, hiddenScript(a), a, { hideCommand: true, interpreter: a.executable ?? '/bin/sh' })
+      : runCommandTask(ctx, shellLine(a), a),
 } satisfies Module<ShellArgs>;

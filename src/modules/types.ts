@@ -56,6 +56,11 @@ export interface ModuleContext {
   prompt(question: string): Promise<string>;
   /** a directory on the controller for this run's files (fetch, snapshots) */
   runDir: string;
+  /**
+   * true when `text` must not appear in a process list on the host (the task is no_log, or the
+   * text holds a known secret); a module that nests a shell uses it to send its script on stdin
+   */
+  secretText?(text: string): boolean;
 }
 
 /**

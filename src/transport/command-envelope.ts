@@ -22,6 +22,8 @@ import type { Become } from './types.js';
  */
 export interface CommandEnvelope {
   command: string;
+  /** bytes sent on stdin before the caller's: the hidden command text (hideCommand) */
+  stdinPrefix?: Buffer;
   token: string;
   /** the pid line is expected first on stderr */
   reportsPid: boolean;
@@ -36,10 +38,15 @@ export interface SudoHandshake {
 
 export function commandEnvelope(
   command: string,
-  opts: { env?: Record<string, string>; become?: Become | false; reportPid?: boolean },
+  opts: { env?: Record<string, string>; become?: Become | false; reportPid?: boolean; hideCommand?: boolean; interpreter?: string },
 ): CommandEnvelope {
   const token = randomBytes(6).toString('hex');
-  const inner = withEnv(command, opts.env);
+  let inner = withEnv(command, opts.env);
+  let stdinPrefix: Buffer | undefined;
+  if (opts.hideCommand) {
+    stdinPrefix = Buffer.from(inner, 'utf8');
+    inner = stdinScriptRunner(stdinPrefix.length, opts.interpreter ?? '/bin/sh');
+  }
   const become = opts.become;
   let line: string;
   let sudo: SudoHandshake | undefined;
@@ -55,7 +62,23 @@ export function commandEnvelope(
   if (reportsPid) line = `printf '%s\\n' "${pidLinePrefix(token)}$$]" >&2\n${line}`;
   const envelope: CommandEnvelope = { command: line, token, reportsPid };
   if (sudo) envelope.sudo = sudo;
+  if (stdinPrefix) envelope.stdinPrefix = stdinPrefix;
   return envelope;
+}
+
+/**
+ * A command line that runs a script sent on stdin, so the script's text is in no process's argv:
+ * the shell reads exactly `bytes` bytes of stdin into a variable (`head -c` reads no further, so
+ * what follows stays the script's own stdin), and hands them to `interpreter` through a pipe on
+ * fd 3 with the builtin printf, which starts no process. The interpreter reads the script from
+ * /dev/fd/3 with the original stdin as its fd 0; its exit code is the command's.
+ *
+ *   stdinScriptRunner(12, '/bin/sh')
+ *   -> s=$(head -c 12; echo .) && s=${s%.} && { printf '%s' "$s" | { /bin/sh /dev/fd/3 3<&0 0<&4 4<&-; }; } 4<&0
+ */
+export function stdinScriptRunner(bytes: number, interpreter: string): string {
+  // `echo .` keeps a final newline of the script that $( ) would strip
+  return `s=$(head -c ${bytes}; echo .) && s=\${s%.} && { printf '%s' "$s" | { ${quote(interpreter)} /dev/fd/3 3<&0 0<&4 4<&-; }; } 4<&0`;
 }
 
 function pidLinePrefix(token: string): string {

@@ -35,7 +35,7 @@ class LocalTransport implements Transport {
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.ensureOpen();
     if (opts.signal?.aborted) throw opts.signal.reason;
-    const envelope = commandEnvelope(command, { env: opts.env, become: this.become(opts.become) });
+    const envelope = commandEnvelope(command, { env: opts.env, become: this.become(opts.become), hideCommand: opts.hideCommand, interpreter: opts.interpreter });
     return runCommand(spawnShell(envelope.command), opts, envelope);
   }
 

@@ -94,6 +94,8 @@ export async function runCommand(
 
   let unfeed: (() => void) | undefined;
   const feed = (): void => {
+    // a hidden command's text goes first; the shell reads exactly its length, the rest is stdin
+    if (envelope.stdinPrefix) proc.stdin.write(envelope.stdinPrefix);
     unfeed = feedStdin(opts.stdin, proc.stdin, (err) => {
       // a broken source must not look like a short file to the command: stop it and fail
       failure ??= err;

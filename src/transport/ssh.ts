@@ -110,7 +110,7 @@ class SshTransport implements Transport {
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const become = this.become(opts.become);
-    const envelope = commandEnvelope(command, { env: opts.env, become, reportPid: true });
+    const envelope = commandEnvelope(command, { env: opts.env, become, reportPid: true, hideCommand: opts.hideCommand, interpreter: opts.interpreter });
     const proc = await this.openSession(envelope.command, (ch) => this.commandProcess(ch, become), { signal: opts.signal });
     return runCommand(proc, opts, envelope);
   }

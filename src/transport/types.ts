@@ -16,6 +16,19 @@ export interface ExecOptions {
   /** kill the command (and fail) after this long */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The command text holds a secret: send it to the host on stdin, where no process list shows
+   * it (`sh -c '<text>'` keeps it in the shell's argv for as long as the command runs). The
+   * caller's `stdin`, if any, follows it. See stdinScriptRunner in command-envelope.ts.
+   */
+  hideCommand?: boolean;
+  /** with hideCommand: the program that runs the text, `/bin/sh` by default (shell's `executable`) */
+  interpreter?: string;
+  /**
+   * The output is secret material (a private key read for a TLS client): it is returned to the
+   * caller and never reported, logged or recorded.
+   */
+  secretOutput?: boolean;
   /** live output, for reporters; the full text is still returned */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;

@@ -1,5 +1,5 @@
 import { sh } from '../../transport/shell-quote.js';
-import type { ExecResult } from '../../transport/types.js';
+import type { ExecOptions, ExecResult } from '../../transport/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import { execOnHost, execOrThrow } from './exec.js';
 
@@ -39,6 +39,7 @@ export async function runCommandTask(
   ctx: ModuleContext,
   line: string,
   o: RunGuards & { stdin?: string; stdin_add_newline?: boolean },
+  send: Pick<ExecOptions, 'hideCommand' | 'interpreter'> = {},
 ): Promise<CommandResult> {
   const skip = await guardSkipReason(ctx, o);
   if (skip !== undefined) return { changed: false, msg: skip, rc: 0, stdout: '', stderr: '' };
@@ -48,7 +49,7 @@ export async function runCommandTask(
     return { changed: false, skipped: true, msg: 'skipped in check mode' };
   }
   const stdin = o.stdin === undefined ? undefined : o.stdin_add_newline === false || o.stdin.endsWith('\n') ? o.stdin : `${o.stdin}\n`;
-  const r = await execOnHost(ctx, line, stdin === undefined ? {} : { stdin });
+  const r = await execOnHost(ctx, line, stdin === undefined ? send : { ...send, stdin });
   return commandResult(r, line);
 }
 

@@ -2,7 +2,7 @@ import { CommandError } from '../../errors.js';
 import type { ExecOptions, ExecResult } from '../../transport/types.js';
 import type { ModuleContext } from '../types.js';
 
-type ExtraOptions = Pick<ExecOptions, 'stdin' | 'onStdout' | 'onStderr' | 'timeoutMs'>;
+type ExtraOptions = Pick<ExecOptions, 'stdin' | 'onStdout' | 'onStderr' | 'timeoutMs' | 'hideCommand' | 'interpreter'>;
 
 /**
  * Run a command on the task's host with the task's become, timeout and abort signal, so no

@@ -75,9 +75,18 @@ export interface Run {
 export async function runOn(
   playbook: Playbook,
   hostNames: string[],
-  opts: { options?: Partial<RunOptions>; prompter?: Prompter; prepare?: (h: Map<string, RecordingHost>) => void; unreachable?: string[] } = {},
+  opts: {
+    options?: Partial<RunOptions>;
+    prompter?: Prompter;
+    prepare?: (h: Map<string, RecordingHost>) => void;
+    unreachable?: string[];
+    extraVars?: Vars;
+    secrets?: string[];
+    hostVars?: Record<string, Vars>;
+    makeHost?: (name: string) => RecordingHost;
+  } = {},
 ): Promise<Run> {
-  const hosts = new Map(hostNames.map((h) => [h, new RecordingHost(h)]));
+  const hosts = new Map(hostNames.map((h) => [h, opts.makeHost?.(h) ?? new RecordingHost(h)]));
   opts.prepare?.(hosts);
   const bus = new EventBus();
   const events: RunEvent[] = [];
@@ -90,9 +99,10 @@ export async function runOn(
   });
   const summary = await runPlaybook({
     playbook,
-    inventory: memoryInventory(hostNames),
+    inventory: memoryInventory(hostNames, opts.hostVars),
     inventorySources: ['memory'],
-    extraVars: {},
+    extraVars: opts.extraVars ?? {},
+    secrets: opts.secrets,
     options: { check: false, diff: false, forks: 10, yes: true, step: false, tags: [], skipTags: [], ...opts.options },
     runsRoot: mkdtempSync(join(tmpdir(), 'runbook-runs-')),
     prompter: opts.prompter ?? new ScriptedPrompter(),
