@@ -53,7 +53,7 @@ Examples:
 
 Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
 3 preflight failed, 4 host unreachable / refused, 5 not confirmed, 130 interrupted,
-75 another run holds the lock on this inventory and targets (see --lock-wait).`,
+75 another run holds the lock on this cluster (see --lock-wait).`,
   );
   cmd.action(async (playbook: string, flags: ApplyFlags) => {
     const summary = await apply(playbook, flags).catch(fail);

@@ -8,8 +8,8 @@
  * A lock held from another host is never taken over: only that host can tell whether its
  * holder is alive.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HeldLock, LockBackend, LockHolder, TryResult } from './lock.js';
@@ -37,6 +37,9 @@ export function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** a lock path that is a symlink is never read through (ELOOP): someone put it there */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 const isErr = (e: unknown, code: string) => (e as NodeJS.ErrnoException | undefined)?.code === code;
 
@@ -86,7 +89,7 @@ export class FileLockBackend implements LockBackend {
     let text: string;
     let mtimeMs: number;
     try {
-      [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
+      [text, mtimeMs] = await Promise.all([readFile(path, { encoding: 'utf8', flag: NO_FOLLOW }), lstat(path).then((s) => s.mtimeMs)]);
     } catch (e) {
       if (isErr(e, 'ENOENT')) return { kind: 'gone' };
       throw e;
@@ -110,7 +113,7 @@ export class FileLockBackend implements LockBackend {
     }
     try {
       // between reading and the guard, the stale lock may have been replaced by a live one
-      const again = await readFile(path, 'utf8').catch((e) => (isErr(e, 'ENOENT') ? undefined : Promise.reject(e)));
+      const again = await readFile(path, { encoding: 'utf8', flag: NO_FOLLOW }).catch((e) => (isErr(e, 'ENOENT') ? undefined : Promise.reject(e)));
       if (again !== undefined && again !== stale.text) return busy;
       if (again !== undefined) await unlink(path);
       if (!createExclusive(path, holder)) return busy;

@@ -1,5 +1,5 @@
 /**
- * Run locks: two runs against the same inventory and targets never execute at once.
+ * Run locks: two runs against the same cluster never execute at once.
  * A backend tries once (tryAcquire); acquireLock polls it for up to `waitMs` and otherwise
  * fails with who holds the lock and since when.
  *
@@ -16,6 +16,8 @@ export interface LockHolder {
   pid: number;
   /** set once the run has an id */
   runId?: string;
+  /** the run's record (absolute), so a run taking over a stale lock can say what was left half-done */
+  runDir?: string;
   /** scheduled job name, for runs the scheduler started */
   job?: string;
   /** the command line, for a human deciding whether the holder is still alive */
