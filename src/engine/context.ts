@@ -43,6 +43,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** strings never to show (passwords); no_log values are added as they appear */
   secrets: Set<string>;
+  /**
+   * --check: the changes reported so far that were not made (`host: task`). A later task that
+   * fails may fail only because of them: it is reported as "would run", not as a failure.
+   */
+  checkChanges?: string[];
 }
 
 /** Per-play state the task runner needs. */

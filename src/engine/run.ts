@@ -150,6 +150,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     facts: new Map(),
     signal: interrupt.signal,
     secrets,
+    checkChanges: [],
   };
 
   // 2. preflight of every play, before anything changes

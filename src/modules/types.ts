@@ -56,6 +56,11 @@ export interface ModuleContext {
   prompt(question: string): Promise<string>;
   /** a directory on the controller for this run's files (fetch, snapshots) */
   runDir: string;
+  /**
+   * a dry run (--check) after changes it did not make: what the module would wait for may
+   * depend on them, so a waiting module looks once and never waits out its timeout
+   */
+  probeOnce?: boolean;
 }
 
 /**
