@@ -6,6 +6,7 @@ import {
   InterruptedError,
   NotConfirmedError,
   PreflightError,
+  RollbackError,
   RunbookError,
   exitCodeOf,
 } from '../errors.js';
@@ -223,8 +224,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const secondInterrupt = () => rollbackAbort.abort();
   if (interrupted) req.signal?.addEventListener('abort', secondInterrupt, { once: true });
   const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
-  const status: RunSummary['status'] = interrupted ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
-  return finish(status, failureCode, failure);
+  if (!report.ok) {
+    // hosts are left half-changed: its own exit code, so cron, OnFailure= and CI can page someone
+    return finish('rollback_failed', new RollbackError(failure).exitCode, failure);
+  }
+  return finish(interrupted ? 'interrupted' : 'rolled_back', failureCode, failure);
 }
 
 function resolvePlays(req: RunRequest): PlayScope[] {

@@ -32,7 +32,7 @@ test('a failing rollback step does not stop the others and the recap says so', a
     },
   });
   t.is(summary.status, 'rollback_failed');
-  t.is(summary.exitCode, 1);
+  t.is(summary.exitCode, 6, 'rollback incomplete has its own exit code');
   t.deepEqual(hosts.get('a')!.log, ['do 1', 'do 2', 'do 3', 'undo 2', 'undo 1']);
   t.regex(summary.recap.a!.state, /ROLLBACK INCOMPLETE: "undo 2"/);
   t.regex(summary.recap.b!.state, /rolled back: 2 step/);
