@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { operatorName } from '../util/operator.js';
 import { dirname, resolve } from 'node:path';
 import {
   ConfigError,
@@ -118,7 +119,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       check: req.options.check,
-      user: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
+      user: operatorName(),
       controller: hostname(),
     };
     bus.emit({ type: 'run:end', status, exitCode, durationMs: summary.durationMs, recap: summary.recap, message });

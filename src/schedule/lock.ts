@@ -6,7 +6,8 @@
  * Backends: file-lock.ts (a file on the controller, the default) and etcd-lock.ts (a key with
  * a lease in the target cluster, for schedulers on several machines).
  */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { operatorName } from '../util/operator.js';
 import { RunbookError } from '../errors.js';
 import { formatDuration } from './duration.js';
 
@@ -90,13 +91,7 @@ function ageAgo(ms: number): string {
 }
 
 export function currentHolder(extra: Partial<LockHolder> = {}, now = new Date()): LockHolder {
-  let user = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
-  try {
-    user = process.env.SUDO_USER ?? userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return { user, host: hostname(), pid: process.pid, command: process.argv.slice(1).join(' ').slice(0, 300), since: now.toISOString(), ...extra };
+  return { user: operatorName(), host: hostname(), pid: process.pid, command: process.argv.slice(1).join(' ').slice(0, 300), since: now.toISOString(), ...extra };
 }
 
 export interface AcquireOptions {
