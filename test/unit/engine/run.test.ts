@@ -190,3 +190,19 @@ test("a templated task name reads as each host sees it in that host's events; ta
   t.is((start as { task: string }).task, 'restart a');
   t.is((end as { task: string }).task, 'restart a');
 });
+
+test('failure and UNDO lines name tasks as the hosts read them, never `{{ inventory_hostname }}`', async (t) => {
+  const pb = play([
+    shellTask('stop {{ inventory_hostname }}', 'do 1', { rollback: [shellTask('start {{ inventory_hostname }} again', 'undo 1')] }),
+    shellTask('restart {{ inventory_hostname }}', 'do 2'),
+  ]);
+  const { summary, events } = await runOn(pb, ['a', 'b'], { prepare: (h) => (h.get('b')!.failOn = /^do 2$/) });
+  t.is(summary.exitCode, 1);
+  t.is(summary.message, 'task "restart b" failed on b');
+  const undo = events.filter((e) => e.type === 'rollback:step');
+  t.true(undo.length > 0);
+  for (const e of undo) if (e.type === 'rollback:step') t.notRegex(`${e.undoes} ${e.step}`, /\{\{/);
+  const titles = events.filter((e) => e.type === 'task:start' && e.phase === 'rollback').map((e) => (e as { task: string }).task);
+  t.deepEqual(titles, ['undo "stop a": start a again']);
+  t.true(undo.some((e) => e.type === 'rollback:step' && e.host === 'b' && e.undoes === 'stop b' && e.step === 'start b again'));
+});
