@@ -7,9 +7,13 @@
  *   4  a host could not be reached or authenticated, nothing changed
  *   5  the run was not confirmed, nothing changed
  *   75 another run holds the cluster's lock, nothing changed
- *   1  a step failed (and rollback ran)
- *   130 interrupted (Ctrl-C), rollback ran
+ *   1  a step failed, and every completed step was rolled back
+ *   6  a step failed, and rollback was INCOMPLETE: some host needs a hand (also after Ctrl-C)
+ *   130 interrupted (Ctrl-C), rollback ran to the end
+ * The table beside ansible-playbook's is in README.md ("Exit codes").
  */
+export const ROLLBACK_INCOMPLETE_EXIT_CODE = 6;
+
 export interface SourceLocation {
   file: string;
   line: number; // 1-based
@@ -122,8 +126,9 @@ export class NotConfirmedError extends RunbookError {
   readonly exitCode = 5;
 }
 
+/** A step failed and one or more rollback steps failed too: hosts are left half-changed. */
 export class RollbackError extends RunbookError {
-  readonly exitCode = 1;
+  readonly exitCode = ROLLBACK_INCOMPLETE_EXIT_CODE;
 }
 
 export class InterruptedError extends RunbookError {

@@ -52,8 +52,9 @@ Examples:
   runbook apply site.yaml -i inv/ --limit 'etcd:!node3' --step
 
 Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
-3 preflight failed, 4 host unreachable / refused, 5 not confirmed, 130 interrupted,
-75 another run holds the lock on this inventory and targets (see --lock-wait).`,
+3 preflight failed, 4 host unreachable / refused, 5 not confirmed,
+6 a step failed and ROLLBACK WAS INCOMPLETE (check the hosts), 130 interrupted,
+75 another run holds the lock on this cluster (see --lock-wait).`,
   );
   cmd.action(async (playbook: string, flags: ApplyFlags) => {
     const summary = await apply(playbook, flags).catch(fail);

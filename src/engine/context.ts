@@ -47,6 +47,11 @@ export interface RunContext {
    * as they appear (set_fact, registered results of no_log tasks and of secret-named registers)
    */
   secrets: Secrets;
+  /**
+   * --check: the changes reported so far that were not made (`host: task`). A later task that
+   * fails may fail only because of them: it is reported as "would run", not as a failure.
+   */
+  checkChanges?: string[];
 }
 
 /** Per-play state the task runner needs. */

@@ -78,7 +78,7 @@ export class PlayRunner {
         const pct = (100 * (batch.length - active.length)) / batch.length;
         const limit = play.max_fail_percentage ?? 0;
         if (active.length === 0 || pct > limit) {
-          return this.stop(exec, `task "${task.name}" failed on ${failed.join(', ')}`);
+          return this.stop(exec, this.failedOn(task, failed));
         }
       }
       if (this.run.signal.aborted) return this.stop(exec, 'interrupted');
@@ -145,6 +145,13 @@ export class PlayRunner {
       if (answer === 'continue') this.stepAll = true;
     }
     return true;
+  }
+
+  /** `task "Defragment node2" failed on node2`: the name as each failed host reads it */
+  private failedOn(task: Task, failed: string[]): string {
+    const names = [...new Set(failed.map((h) => displayName(task, this.runner.varsFor(h, task))))];
+    if (names.length === 1) return `task "${names[0]}" failed on ${failed.join(', ')}`;
+    return `task ${failed.map((h) => `"${displayName(task, this.runner.varsFor(h, task))}" failed on ${h}`).join(', ')}`;
   }
 
   private stop(exec: PlayExecution, reason: string): true {

@@ -31,11 +31,16 @@ export class RecapCollector {
         const r = this.entry(e.host);
         r[e.status === 'changed' ? 'changed' : e.status]++;
         if (e.status === 'changed') r.ok++;
+        if (e.status === 'failed') r.failure ??= `${e.task}: ${e.msg ?? 'failed'}`;
         break;
       }
       case 'rollback:step': {
         const r = this.entry(e.host);
-        if (e.status === 'failed') r.rollback_failed++;
+        if (e.status === 'failed') {
+          r.rollback_failed++;
+          const why = `undo "${e.undoes}": ${e.step}: ${e.msg ?? 'failed'}`;
+          r.failure = r.failure ? `${r.failure}\n${why}` : why;
+        }
         else if (e.status !== 'skipped') r.rolled_back++;
         break;
       }

@@ -1,5 +1,6 @@
 import type { Task } from '../playbook/types.js';
 import type { RunContext } from './context.js';
+import { displayName } from './describe-task.js';
 import { mapLimit } from './limit.js';
 import type { PlayExecution } from './play-runner.js';
 import { TaskRunner } from './task-runner.js';
@@ -40,11 +41,14 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
   for (const exec of [...plays].reverse()) {
     const runner = new TaskRunner(run, exec.scope);
     for (const group of groups.filter((g) => g[0]!.scope === exec.scope)) {
-      const undoes = group[0]!.task.name;
-      for (const [i, step] of group[0]!.task.rollback.entries()) {
-        await phase(run, `undo "${undoes}": ${step.name}`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
+      // names as each host reads them, not their templates (`stop {{ inventory_hostname }}`)
+      const task = group[0]!.task;
+      const named = (t: typeof task, host: string) => displayName(t, runner.varsFor(host, t));
+      const first = group[0]!.host;
+      for (const [i, step] of task.rollback.entries()) {
+        await phase(run, `undo "${named(task, first)}": ${named(step, first)}`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
-          record(run, note(host), host, undoes, step.name, o.status, o.error, o.durationMs);
+          record(run, note(host), host, named(task, host), named(step, host), o.status, o.error, o.durationMs);
           return o.status === 'failed' ? host : undefined;
         });
       }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { operatorName } from '../util/operator.js';
 import { dirname, resolve } from 'node:path';
 import {
   ConfigError,
@@ -6,6 +7,7 @@ import {
   InterruptedError,
   NotConfirmedError,
   PreflightError,
+  RollbackError,
   RunbookError,
   exitCodeOf,
 } from '../errors.js';
@@ -124,7 +126,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       check: req.options.check,
-      user: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
+      user: operatorName(),
       controller: hostname(),
     };
     bus.emit({ type: 'run:end', status, exitCode, durationMs: summary.durationMs, recap: summary.recap, message });
@@ -159,6 +161,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     facts: new Map(),
     signal: interrupt.signal,
     secrets,
+    checkChanges: [],
   };
   noteRenderedSecrets(ctx, scopes);
 
@@ -232,8 +235,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const secondInterrupt = () => rollbackAbort.abort();
   if (interrupted) req.signal?.addEventListener('abort', secondInterrupt, { once: true });
   const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
-  const status: RunSummary['status'] = interrupted ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
-  return finish(status, failureCode, failure);
+  if (!report.ok) {
+    // hosts are left half-changed: its own exit code, so cron, OnFailure= and CI can page someone
+    return finish('rollback_failed', new RollbackError(failure).exitCode, failure);
+  }
+  return finish(interrupted ? 'interrupted' : 'rolled_back', failureCode, failure);
 }
 
 /**

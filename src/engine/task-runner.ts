@@ -98,6 +98,7 @@ export class TaskRunner {
     } catch (err) {
       outcome = { status: 'failed', registered: { changed: false, failed: true, skipped: false, msg: messageOf(err) }, error: messageOf(err) };
     }
+    if (this.run.options.check && phase !== 'preflight') outcome = this.dryRunOutcome(outcome, host, name);
     if (outcome.status === 'failed' && task.ignore_errors) outcome = { ...outcome, status: 'ignored' };
     // the reason travels on into preflight reports, rollback lines and the run's message
     if (task.no_log && outcome.error !== undefined) outcome = { ...outcome, error: NO_LOG_FAILURE };
@@ -120,6 +121,22 @@ export class TaskRunner {
       diff: this.run.options.diff && !task.no_log ? (r.diff as never) : undefined,
     });
     return { host, durationMs, ...outcome };
+  }
+
+  /**
+   * --check: a failure after changes that were not made says only that the run cannot see past
+   * them (a restart that did not happen, a leader that was not moved, a file not written): it
+   * "would run", with the reason. A change reported (or a command skipped) is remembered as one.
+   */
+  private dryRunOutcome(outcome: Omit<TaskOutcome, 'durationMs' | 'host'>, host: string, name: string): Omit<TaskOutcome, 'durationMs' | 'host'> {
+    const pending = (this.run.checkChanges ??= []);
+    if (outcome.status === 'failed' && pending.length) {
+      const msg = `would run: it depends on ${pending.length} change(s) check mode did not make (the first: ${pending[0]}); checked now it says: ${outcome.error ?? 'failed'}`;
+      return { status: 'skipped', registered: { ...skippedResult(msg), would_run: true }, error: undefined };
+    }
+    const notMade = outcome.status === 'changed' || (outcome.status === 'skipped' && String(outcome.registered.msg ?? '').startsWith(CHECK_SKIP));
+    if (notMade) pending.push(`${host}: ${name}`);
+    return outcome;
   }
 
   /** register + facts are visible to later tasks on this host */
@@ -192,10 +209,11 @@ export class TaskRunner {
     const ctx = await this.moduleContext(task, host, vars, name, timeoutS);
     const checkOnly = ctx.check;
     if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
-      return skippedResult('skipped in check mode (mark read-only commands with check_mode: false)');
+      return skippedResult(`${CHECK_SKIP} (mark read-only commands with check_mode: false)`);
     }
 
-    const retries = task.until ? (taskNumber(task, 'retries', vars, { integer: true }) ?? 3) : 0;
+    // a dry run after changes it did not make looks once: what it waits for may need them
+    const retries = task.until && !ctx.probeOnce ? (taskNumber(task, 'retries', vars, { integer: true }) ?? 3) : 0;
     const delayMs = (task.until ? (taskNumber(task, 'delay', vars) ?? 5) : 0) * 1000;
     const resultName = task.register ?? 'result';
     let registered: RegisteredResult = skippedResult('not run');
@@ -271,6 +289,7 @@ export class TaskRunner {
       hostVarsOf: (h) => this.varsFor(h),
       prompt: (q) => run.prompter.input(q),
       runDir: run.runDir,
+      probeOnce: run.options.check && Boolean(run.checkChanges?.length),
     };
   }
 
@@ -299,6 +318,8 @@ function factNamesSetBy(task: Task): string[] {
 
 /** what a no_log task's failure says: its own message may hold what no_log hides */
 export const NO_LOG_FAILURE = 'failed (output hidden: no_log)';
+
+const CHECK_SKIP = 'skipped in check mode';
 
 function statusOf(r: RegisteredResult): TaskStatus {
   if (r.failed) return 'failed';

@@ -18,6 +18,8 @@ export interface HostRecap {
   unreachable: boolean;
   /** one sentence: what this host is left with */
   state: string;
+  /** why the host failed: the failed task (or rollback step) and its message, log lines included */
+  failure?: string;
 }
 
 interface Base {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { quote } from '../transport/shell-quote.js';
 import { execOnHost } from './lib/exec.js';
 import type { Module, ModuleResult } from './types.js';
+import { logTail, withLogTail } from './lib/log-tail.js';
 
 const schema = z
   .object({
@@ -68,7 +69,11 @@ export const systemd = {
     const act = async (verb: string): Promise<SystemdResult | undefined> => {
       if (!ctx.check) {
         const r = await execOnHost(ctx, `systemctl ${verb} -- ${unit}`);
-        if (r.exitCode !== 0) return failure(r, `systemctl ${verb} ${a.name} failed`, data);
+        if (r.exitCode !== 0) {
+          // why it did not start is in the unit's log, not in systemctl's answer
+          const why = STARTS.has(verb) ? await logTail(ctx, { unit: a.name }, 10) : [];
+          return failure(r, withLogTail(`systemctl ${verb} ${a.name} failed${firstLine(r.stderr)}`, why, a.name), data);
+        }
       }
       data.actions.push(verb);
       return undefined;
@@ -111,6 +116,13 @@ export const systemd = {
     return { changed: true, msg: `${a.name}: ${ctx.check ? 'would ' : ''}${done}`, data };
   },
 } satisfies Module<SystemdArgs>;
+
+const STARTS = new Set(['start', 'restart', 'reload']);
+
+function firstLine(stderr: string): string {
+  const line = stderr.trim().split('\n')[0]?.trim();
+  return line ? `: ${line}` : '';
+}
 
 const VERB = { started: 'start', stopped: 'stop', restarted: 'restart', reloaded: 'reload' } as const;
 const PAST: Record<string, string> = {

@@ -61,6 +61,11 @@ export interface ModuleContext {
    * text holds a known secret); a module that nests a shell uses it to send its script on stdin
    */
   secretText?(text: string): boolean;
+  /**
+   * a dry run (--check) after changes it did not make: what the module would wait for may
+   * depend on them, so a waiting module looks once and never waits out its timeout
+   */
+  probeOnce?: boolean;
 }
 
 /**

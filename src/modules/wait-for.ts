@@ -81,10 +81,11 @@ export const waitFor = {
     return `sleep ${a.timeout ?? 300}s`;
   },
   async run(ctx, a): Promise<WaitForResult> {
-    const timeoutMs = (a.timeout ?? 300) * 1000;
+    // a dry run after changes it did not make: one look, no waiting (see ModuleContext.probeOnce)
+    const timeoutMs = ctx.probeOnce ? 0 : (a.timeout ?? 300) * 1000;
     const started = performance.now();
     const data = (attempts: number): WaitForData => ({ elapsed: Math.round(performance.now() - started) / 1000, attempts });
-    await sleep((a.delay ?? 0) * 1000, ctx.signal);
+    if (!ctx.probeOnce) await sleep((a.delay ?? 0) * 1000, ctx.signal);
 
     const probe = await probeFor(ctx, a);
     if (probe === undefined) {

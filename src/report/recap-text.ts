@@ -22,6 +22,11 @@ export function recapText(e: EventOf<'run:end'>, color = false): string {
     const bad = r.failed || r.rollback_failed || r.unreachable;
     lines.push(`  ${paint(bad ? 31 : r.changed ? 33 : 32, host.padEnd(width))}  ${counts}`);
     lines.push(`  ${' '.repeat(width)}  -> ${r.state}`);
+    if (r.failure) {
+      const why = r.failure.split('\n');
+      const shown = why.length > 16 ? [...why.slice(0, 15), `... (${why.length - 15} more lines in the run's events)`] : why;
+      for (const [i, l] of shown.entries()) lines.push(`  ${' '.repeat(width)}  ${i === 0 ? 'why: ' : '     '}${l}`);
+    }
   }
   const verdict: Record<typeof e.status, string> = {
     ok: 'run succeeded',

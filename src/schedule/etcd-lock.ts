@@ -27,6 +27,13 @@ export interface EtcdLockOptions {
   prefix?: string;
   /** the lease could not be renewed: another run may take the lock while this one still runs */
   onLost?: (name: string, error: Error) => void;
+  /**
+   * is this holder gone for good (its pid exited on this very host)? Its lease would keep the
+   * lock for up to ttlSeconds more; a stale holder's lease is revoked at once instead
+   */
+  isStale?: (holder: LockHolder) => boolean;
+  /** told when a stale holder's lease was revoked */
+  onStale?: (previous: LockHolder, where: string) => void;
 }
 
 export class EtcdLockBackend implements LockBackend {
@@ -76,9 +83,16 @@ export class EtcdLockBackend implements LockBackend {
       .commit();
     if (!res.succeeded) {
       await lease.revoke().catch(() => undefined);
-      const text = await client.get(key).string();
-      if (text === null) return this.tryAcquire(name, holder);
-      return { ok: false, holder: parseHolder(text), detail: parseHolder(text) ? undefined : `the key holds ${JSON.stringify(text.slice(0, 80))}` };
+      const kv = (await client.get(key).exec()).kvs[0];
+      if (!kv) return this.tryAcquire(name, holder);
+      const text = kv.value.toString();
+      const current = parseHolder(text);
+      if (current && kv.lease !== '0' && this.opts.isStale?.(current)) {
+        await client.leaseClient.leaseRevoke({ ID: kv.lease });
+        this.opts.onStale?.(current, this.describe(name));
+        return this.tryAcquire(name, holder);
+      }
+      return { ok: false, holder: current, detail: current ? undefined : `the key holds ${JSON.stringify(text.slice(0, 80))}` };
     }
     lease.removeAllListeners('lost');
     lease.on('lost', (err) => this.opts.onLost?.(name, err));

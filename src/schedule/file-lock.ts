@@ -9,8 +9,8 @@
  * holder is alive.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HeldLock, LockBackend, LockHolder, TryResult } from './lock.js';
@@ -38,6 +38,9 @@ export function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** a lock path that is a symlink is never read through (ELOOP): someone put it there */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 const isErr = (e: unknown, code: string) => (e as NodeJS.ErrnoException | undefined)?.code === code;
 
@@ -87,7 +90,7 @@ export class FileLockBackend implements LockBackend {
     let text: string;
     let mtimeMs: number;
     try {
-      [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
+      [text, mtimeMs] = await Promise.all([readFile(path, { encoding: 'utf8', flag: NO_FOLLOW }), lstat(path).then((s) => s.mtimeMs)]);
     } catch (e) {
       if (isErr(e, 'ENOENT')) return { kind: 'gone' };
       throw e;
@@ -111,7 +114,7 @@ export class FileLockBackend implements LockBackend {
     }
     try {
       // between reading and the guard, the stale lock may have been replaced by a live one
-      const again = await readFile(path, 'utf8').catch((e) => (isErr(e, 'ENOENT') ? undefined : Promise.reject(e)));
+      const again = await readFile(path, { encoding: 'utf8', flag: NO_FOLLOW }).catch((e) => (isErr(e, 'ENOENT') ? undefined : Promise.reject(e)));
       if (again !== undefined && again !== stale.text) return busy;
       if (again !== undefined) await unlink(path);
       if (!createExclusive(path, holder)) return busy;

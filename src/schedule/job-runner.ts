@@ -6,7 +6,6 @@
  * The run's record is its run directory (events.jsonl, summary.json) plus job.json naming the
  * job and tick, which `schedule list` and `history --job` read.
  */
-import { dirname, join } from 'node:path';
 import { NoTtyPrompter } from '../engine/confirm.js';
 import type { RunSummary } from '../engine/run.js';
 import { RunbookError, exitCodeOf } from '../errors.js';
@@ -55,9 +54,8 @@ export function applyFlagsFor(job: ScheduledJob, tick?: Date): ApplyFlags {
     askBecomePass: false,
     lock: job.lock,
     lockWait: job.lockWait,
-    // file locks live beside the runs (<dir>/.runbook/runs -> <dir>/.runbook/locks), where a
-    // manual `runbook apply` started in <dir> looks too, unless $RUNBOOK_LOCKS_DIR names one for all
-    locksDir: process.env.RUNBOOK_LOCKS_DIR ?? join(dirname(job.runsDir), 'locks'),
+    // the machine's lock directory, where every manual `runbook apply` looks too, wherever it starts
+    locksDir: undefined,
     scheduleTick: tick ? { job: job.name, at: tick } : undefined,
   };
 }

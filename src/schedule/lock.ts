@@ -1,12 +1,13 @@
 /**
- * Run locks: two runs against the same inventory and targets never execute at once.
+ * Run locks: two runs against the same cluster never execute at once.
  * A backend tries once (tryAcquire); acquireLock polls it for up to `waitMs` and otherwise
  * fails with who holds the lock and since when.
  *
  * Backends: file-lock.ts (a file on the controller, the default) and etcd-lock.ts (a key with
  * a lease in the target cluster, for schedulers on several machines).
  */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { operatorName } from '../util/operator.js';
 import { RunbookError } from '../errors.js';
 import { formatDuration } from './duration.js';
 
@@ -16,6 +17,8 @@ export interface LockHolder {
   pid: number;
   /** set once the run has an id */
   runId?: string;
+  /** the run's record (absolute), so a run taking over a stale lock can say what was left half-done */
+  runDir?: string;
   /** scheduled job name, for runs the scheduler started */
   job?: string;
   /** the command line, for a human deciding whether the holder is still alive */
@@ -88,13 +91,7 @@ function ageAgo(ms: number): string {
 }
 
 export function currentHolder(extra: Partial<LockHolder> = {}, now = new Date()): LockHolder {
-  let user = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
-  try {
-    user = process.env.SUDO_USER ?? userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return { user, host: hostname(), pid: process.pid, command: process.argv.slice(1).join(' ').slice(0, 300), since: now.toISOString(), ...extra };
+  return { user: operatorName(), host: hostname(), pid: process.pid, command: process.argv.slice(1).join(' ').slice(0, 300), since: now.toISOString(), ...extra };
 }
 
 export interface AcquireOptions {

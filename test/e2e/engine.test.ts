@@ -96,6 +96,32 @@ test.serial('a failure in task 4 on one host undoes tasks 1-3 on every host, new
   for (const h of sb.hosts) await sb.hostExec(h.inventoryName, 'rm -f /tmp/steps /tmp/step2');
 });
 
+test.serial('a failing rollback step makes the run exit 6 (rollback incomplete), not 1', async (t) => {
+  const sb = sandbox();
+  const pb = playbook(
+    'rollback-fails.yaml',
+    `
+- name: the undo of step 1 fails on node2
+  hosts: all
+  tasks:
+    - name: step 1
+      shell: echo 1 >> /tmp/rbsteps
+      rollback: [{ name: undo 1, shell: 'test "{{ inventory_hostname }}" != node2 && echo undo1 >> /tmp/rbsteps' }]
+    - name: step 2 fails on node1
+      shell: test "{{ inventory_hostname }}" != node1
+`,
+  );
+  const r = await runbook(['apply', pb, '-i', sb.inventoryYaml, '--yes', '-o', 'json']);
+  t.is(r.code, 6, r.stderr);
+  const end = r.events.find((e) => e.type === 'run:end')!;
+  t.is(end.status, 'rollback_failed');
+  t.is(end.exitCode, 6);
+  t.regex(end.recap.node2.state, /ROLLBACK INCOMPLETE/);
+  t.is((await sb.hostExec('node2', 'cat /tmp/rbsteps')).stdout, '1\n');
+  t.is((await sb.hostExec('node1', 'cat /tmp/rbsteps')).stdout, '1\nundo1\n');
+  for (const h of sb.hosts) await sb.hostExec(h.inventoryName, 'rm -f /tmp/rbsteps');
+});
+
 test.serial('an unreachable host stops the run before anything runs: every host byte-for-byte unchanged, exit 4', async (t) => {
   const sb = sandbox();
   const before = await Promise.all(sb.hosts.map((h) => snapshotOf(h.inventoryName)));

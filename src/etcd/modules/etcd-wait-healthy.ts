@@ -67,7 +67,7 @@ export const etcdWaitHealthy: Module<EtcdWaitHealthyArgs> = {
         expected = undefined;
       }
     }
-    const deadline = Date.now() + a.timeout * 1000;
+    const deadline = ctx.probeOnce ? 0 : Date.now() + a.timeout * 1000;
     let last: { verdict?: Convergence; error?: string; obs?: MemberObservation[] } = {};
     let attempts = 0;
     while (true) {

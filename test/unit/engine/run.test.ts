@@ -32,7 +32,7 @@ test('a failing rollback step does not stop the others and the recap says so', a
     },
   });
   t.is(summary.status, 'rollback_failed');
-  t.is(summary.exitCode, 1);
+  t.is(summary.exitCode, 6, 'rollback incomplete has its own exit code');
   t.deepEqual(hosts.get('a')!.log, ['do 1', 'do 2', 'do 3', 'undo 2', 'undo 1']);
   t.regex(summary.recap.a!.state, /ROLLBACK INCOMPLETE: "undo 2"/);
   t.regex(summary.recap.b!.state, /rolled back: 2 step/);
@@ -189,4 +189,20 @@ test("a templated task name reads as each host sees it in that host's events; ta
   const end = events.find((e) => e.type === 'task:end' && e.phase === 'task');
   t.is((start as { task: string }).task, 'restart a');
   t.is((end as { task: string }).task, 'restart a');
+});
+
+test('failure and UNDO lines name tasks as the hosts read them, never `{{ inventory_hostname }}`', async (t) => {
+  const pb = play([
+    shellTask('stop {{ inventory_hostname }}', 'do 1', { rollback: [shellTask('start {{ inventory_hostname }} again', 'undo 1')] }),
+    shellTask('restart {{ inventory_hostname }}', 'do 2'),
+  ]);
+  const { summary, events } = await runOn(pb, ['a', 'b'], { prepare: (h) => (h.get('b')!.failOn = /^do 2$/) });
+  t.is(summary.exitCode, 1);
+  t.is(summary.message, 'task "restart b" failed on b');
+  const undo = events.filter((e) => e.type === 'rollback:step');
+  t.true(undo.length > 0);
+  for (const e of undo) if (e.type === 'rollback:step') t.notRegex(`${e.undoes} ${e.step}`, /\{\{/);
+  const titles = events.filter((e) => e.type === 'task:start' && e.phase === 'rollback').map((e) => (e as { task: string }).task);
+  t.deepEqual(titles, ['undo "stop a": start a again']);
+  t.true(undo.some((e) => e.type === 'rollback:step' && e.host === 'b' && e.undoes === 'stop b' && e.step === 'start b again'));
 });

@@ -92,7 +92,17 @@ test('systemd: a failed start is a failure with the output; an enable before it 
     .on(/^systemctl enable/, {})
     .on(/^systemctl start/, { exitCode: 1, stderr: 'Job for etcd.service failed.\n' });
   const r = await systemd.run(moduleContext(fake), parseArgs(systemd.schema, { name: 'etcd', state: 'started', enabled: true }));
-  t.like(r, { changed: true, failed: true, rc: 1, stderr: 'Job for etcd.service failed.\n', msg: 'systemctl start etcd failed' });
+  t.like(r, { changed: true, failed: true, rc: 1, stderr: 'Job for etcd.service failed.\n', msg: 'systemctl start etcd failed: Job for etcd.service failed.' });
+});
+
+test('systemd: a failed start carries the last lines of the unit\'s log (journalctl, or the log file without a journal)', async (t) => {
+  const fake = new FakeTransport()
+    .on(/is-active/, INACTIVE)
+    .on(/^systemctl start/, { exitCode: 1, stderr: 'Job for etcd.service failed.\n' })
+    .on(/journalctl -u etcd.service -n 10 .*\/var\/log\/journal\/etcd\.service\.log/, { stdout: 'starting etcd\netcdmain: invalid value "abc" for ETCD_HEARTBEAT_INTERVAL\n' });
+  const r = await systemd.run(moduleContext(fake), parseArgs(systemd.schema, { name: 'etcd', state: 'started' }));
+  t.true(r.failed);
+  t.is(r.msg, 'systemctl start etcd failed: Job for etcd.service failed.\nlast lines of etcd:\n  starting etcd\n  etcdmain: invalid value "abc" for ETCD_HEARTBEAT_INTERVAL');
 });
 
 test('systemd: schema refuses names with spaces or slashes, and empty tasks', (t) => {
