@@ -39,8 +39,10 @@ export interface RunContext {
   prompter: Prompter;
   /** facts per host: registered results, set_fact, module facts (live for the whole run) */
   facts: Map<string, Vars>;
-  /** Ctrl-C */
+  /** Ctrl-C: stop starting new work (and stop checks and waits) */
   signal: AbortSignal;
+  /** aborts commands that change something; without it, `signal` does */
+  commandSignal?: AbortSignal;
   /** strings never to show (passwords); no_log values are added as they appear */
   secrets: Set<string>;
 }

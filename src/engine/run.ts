@@ -22,6 +22,8 @@ import { PlayRunner, Sequence, type PlayExecution } from './play-runner.js';
 import { runPreflight } from './preflight.js';
 import { RecapCollector } from './recap.js';
 import { redactor, secretValuesIn } from './redact.js';
+import type { HostStates } from '../report/host-states.js';
+import type { RunInterrupts } from './interrupts.js';
 import { rollback } from './rollback.js';
 import { newRunId, RunRecorder } from './run-dir.js';
 import { messageOf } from './task-runner.js';
@@ -46,8 +48,12 @@ export interface RunRequest {
   prompter: Prompter;
   bus: EventBus;
   connect(hosts: string[], bus: EventBus): Promise<ConnectedHosts>;
-  /** aborted by Ctrl-C */
+  /** aborted by Ctrl-C (when `interrupts` is not given) */
   signal?: AbortSignal;
+  /** Ctrl-C counted: a stop, then a confirmed abort (engine/interrupts.ts) */
+  interrupts?: RunInterrupts;
+  /** where each host stands, for the end of a run that did not succeed */
+  hostStates?: HostStates;
   runId?: string;
 }
 
@@ -95,16 +101,27 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const recap = new RecapCollector(allHosts);
   bus.on(recap.listener);
 
+  const stopSignal = req.interrupts?.stopSignal ?? req.signal;
+  const abortSignal = req.interrupts?.abortSignal;
   const interrupt = new AbortController();
   const onAbort = () => interrupt.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  if (stopSignal?.aborted) interrupt.abort();
+  stopSignal?.addEventListener('abort', onAbort, { once: true });
+  if (req.hostStates) bus.on(req.hostStates.listener);
 
   bus.emit({ type: 'run:start', runId, playbook: req.playbook.file, inventory: req.inventorySources, hosts: allHosts, check: req.options.check, runDir: recorder.dir });
 
   let connections: ConnectedHosts | undefined;
   const finish = async (status: RunSummary['status'], exitCode: number, message?: string, recapStatus: Parameters<RecapCollector['finish']>[0] = 'failed') => {
+    req.interrupts?.enter('done');
     await connections?.closeAll().catch(() => undefined);
-    req.signal?.removeEventListener('abort', onAbort);
+    stopSignal?.removeEventListener('abort', onAbort);
+    const hostRecap = recap.finish(recapStatus);
+    if (req.hostStates && (status === 'interrupted' || status === 'rolled_back' || status === 'rollback_failed' || status === 'failed')) {
+      for (const [h, r] of Object.entries(hostRecap)) {
+        if (!r.unreachable) r.state = req.hostStates.finalState(h);
+      }
+    }
     const summary: RunSummary = {
       runId,
       runDir: recorder.dir,
@@ -113,7 +130,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       status,
       exitCode,
       message,
-      recap: recap.finish(recapStatus),
+      recap: hostRecap,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       check: req.options.check,
@@ -149,6 +166,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     prompter: req.prompter,
     facts: new Map(),
     signal: interrupt.signal,
+    commandSignal: abortSignal,
     secrets,
   };
 
@@ -173,6 +191,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       } catch (err) {
         const msg = messageOf(err);
         bus.emit({ type: 'confirm', message: text, answer: 'no' });
+        if (err instanceof InterruptedError) return finish('interrupted', err.exitCode, 'interrupted at the confirmation; nothing was changed', 'not-started');
         return finish('refused', exitCodeOf(err) || 5, msg, 'not-started');
       }
       bus.emit({ type: 'confirm', message: text, answer: ok ? 'yes' : 'no' });
@@ -181,6 +200,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   }
 
   // 4. execute
+  req.interrupts?.enter('execute');
   const undo = new UndoStack();
   const seq = new Sequence();
   const executed: PlayExecution[] = [];
@@ -202,6 +222,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     } catch (err) {
       exec = { scope, touched: new Set(scope.hosts), failed: true, reason: messageOf(err) };
       if (err instanceof RunbookError) failureCode = err.exitCode;
+      // Ctrl-C at a --step or task prompt is an interrupt like any other
+      if (err instanceof InterruptedError) interrupt.abort();
     }
     executed.push(exec);
     if (exec.failed) {
@@ -217,13 +239,18 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   }
   if (!failure) return finish('ok', 0, undefined, req.options.check ? 'check' : 'ok');
 
-  // 5. rollback, with a fresh signal: the interrupt that stopped the run must not stop the undo
+  // 5. rollback, with a fresh signal: the interrupt that stopped the run must not stop the undo;
+  // only a confirmed stop (engine/interrupts.ts) does
+  req.interrupts?.enter('rollback');
   const rollbackAbort = new AbortController();
-  const secondInterrupt = () => rollbackAbort.abort();
-  if (interrupted) req.signal?.addEventListener('abort', secondInterrupt, { once: true });
-  const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
-  const status: RunSummary['status'] = interrupted ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
-  return finish(status, failureCode, failure);
+  const confirmedStop = () => rollbackAbort.abort();
+  if (abortSignal?.aborted) rollbackAbort.abort();
+  abortSignal?.addEventListener('abort', confirmedStop, { once: true });
+  const report = await rollback({ ...ctx, signal: rollbackAbort.signal, commandSignal: rollbackAbort.signal }, executed, undo, failure);
+  abortSignal?.removeEventListener('abort', confirmedStop);
+  const status: RunSummary['status'] = interrupted && report.ok ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
+  const message = [rollbackAbort.signal.aborted ? `${failure}; then stopped by Ctrl-C before the rollback finished` : failure, report.cluster].filter(Boolean).join('\n');
+  return finish(status, failureCode, message);
 }
 
 function resolvePlays(req: RunRequest): PlayScope[] {

@@ -22,11 +22,23 @@ export class TtyReporter {
   private chain: Promise<void> = Promise.resolve();
   private slots = new Map<string, HostSlot>();
   private taskDone?: () => void;
+  /** the running tree's top row, while a tree is on screen: a notice is pinned under it */
+  private activeRow?: HostTask;
 
   constructor(private readonly opts: PlainOptions) {}
 
   idle(): Promise<void> {
     return this.chain;
+  }
+
+  /**
+   * A message that must be seen now (Ctrl-C): pinned under the running task while a tree is on
+   * screen, where listr2 holds back anything written to the terminal until the tree is done,
+   * and kept there when the tree is done; printed at once otherwise.
+   */
+  notice(text: string): void {
+    if (this.activeRow) this.activeRow.output = text;
+    else process.stdout.write(`${text}\n`);
   }
 
   readonly listener = (e: RunEvent): void => {
@@ -75,8 +87,10 @@ export class TtyReporter {
       [
         {
           title: `${prefix}${e.task}`,
-          task: (_ctx, parent) =>
-            parent.newListr(
+          rendererOptions: { persistentOutput: true, outputBar: Infinity },
+          task: (_ctx, parent) => {
+            this.activeRow = parent;
+            return parent.newListr(
               e.hosts.map((host) => ({
                 title: host,
                 task: (_c: unknown, t: HostTask) =>
@@ -87,13 +101,15 @@ export class TtyReporter {
                   }),
               })),
               { concurrent: true, exitOnError: false },
-            ),
+            );
+          },
         },
       ],
       { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true }, registerSignalListeners: false },
     );
     this.chain = this.chain.then(async () => {
       await Promise.all([list.run().catch(() => undefined), allEnded]);
+      this.activeRow = undefined;
     });
   }
 
