@@ -59,9 +59,12 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
     const runner = new TaskRunner(run, exec.scope);
     for (const group of groups.filter((g) => g[0]!.scope === exec.scope)) {
       const undoes = group[0]!.task.name;
+      // the title as an operator reads it: rendered when every host reads it the same way
+      const shown = [...new Set(group.map((e) => displayName(e.task, runner.varsFor(e.host, e.task))))];
+      const title = shown.length === 1 ? shown[0]! : undoes;
       for (const [i, step] of group[0]!.task.rollback.entries()) {
         if (stopped(targetsOf(step, group.map((e) => e.host)), step.name)) continue;
-        await phase(run, `undo "${undoes}": ${step.name}`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
+        await phase(run, `${step.name} (undoing "${title}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
           record(run, note(host), host, undoes, step.name, o.status, o.error, o.durationMs);
           return o.status === 'failed' ? host : undefined;

@@ -158,15 +158,19 @@ export class HostStates {
     for (const [path, f] of s.files) {
       if (f.restored) continue;
       fileTasks.add(f.task);
-      out.push(`${path} holds the NEW content, not restored${f.backup ? ` (old one kept as ${f.backup})` : ''}`);
+      out.push(`${path} was changed by this run${f.backup ? ` (the old one is kept as ${f.backup})` : ''}`);
     }
     if (!this.rollbackStarted) {
       // no rollback (yet): every change stands
       const changed = [...s.changed.keys()].filter((t) => !fileTasks.has(t));
       if (changed.length) out.push(`changed by ${changed.map((t) => `"${t}"`).join(', ')}`);
     }
-    const pending = s.undo.flatMap((u) => u.steps.filter((st) => !u.done.has(st) && !u.failed.some((f) => f.startsWith(`"${st}"`))));
-    if (pending.length) out.push(`undo steps not run: ${pending.join(', ')}`);
+    for (const u of s.undo) {
+      const notRun = u.steps.filter((st) => !u.done.has(st) && !u.failed.some((f) => f.startsWith(`"${st}"`)) && st !== s.running?.task);
+      if (!notRun.length) continue;
+      const ran = u.steps.filter((st) => u.done.has(st));
+      out.push(ran.length ? `undo of "${u.task}" HALF DONE, not run: ${notRun.join(', ')}` : `"${u.task}" NOT undone (not run: ${notRun.join(', ')})`);
+    }
     for (const u of s.undo) out.push(...u.failed.map((f) => `undo ${f}`));
     return out;
   }
