@@ -64,7 +64,7 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
       const title = shown.length === 1 ? shown[0]! : undoes;
       for (const [i, step] of group[0]!.task.rollback.entries()) {
         if (stopped(targetsOf(step, group.map((e) => e.host)), step.name)) continue;
-        await phase(run, `${step.name} (undoing "${title}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
+        await phase(run, `${step.name} (undo of "${short(title)}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
           record(run, note(host), host, undoes, step.name, o.status, o.error, o.durationMs);
           return o.status === 'failed' ? host : undefined;
@@ -77,7 +77,7 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
         clusterFailures.push(`"${step.name}" not run (stopped by Ctrl-C)`);
         continue;
       }
-      await phase(run, `play rollback: ${step.name}`, i, targetsOf(step, touched), async (host) => {
+      await phase(run, `${step.name} (the play's rollback)`, i, targetsOf(step, touched), async (host) => {
         const o = await runner.runOnHost(step, host, 'rollback', i);
         // a step run once stands for the whole cluster: its failure is not the first host's
         const l = step.run_once ? { undone: 0, failures: [], notRun: [] } : note(host);
@@ -143,4 +143,9 @@ function record(
     msg: error,
     durationMs,
   });
+}
+
+/** a task's name inside a rollback step's title: enough to recognise it */
+function short(name: string, max = 40): string {
+  return name.length > max ? `${name.slice(0, max - 1)}…` : name;
 }

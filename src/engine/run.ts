@@ -24,6 +24,7 @@ import { RecapCollector } from './recap.js';
 import { redactor, secretValuesIn } from './redact.js';
 import type { HostStates } from '../report/host-states.js';
 import type { RunInterrupts } from './interrupts.js';
+import { probeFiles } from './file-probe.js';
 import { rollback } from './rollback.js';
 import { newRunId, RunRecorder } from './run-dir.js';
 import { messageOf } from './task-runner.js';
@@ -114,6 +115,12 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   let connections: ConnectedHosts | undefined;
   const finish = async (status: RunSummary['status'], exitCode: number, message?: string, recapStatus: Parameters<RecapCollector['finish']>[0] = 'failed') => {
     req.interrupts?.enter('done');
+    // a run that changed files and did not succeed: ask each host whether they are back
+    const changedFiles = status !== 'ok' && status !== 'refused' && connections ? (req.hostStates?.changedFiles() ?? []) : [];
+    if (changedFiles.length && connections) {
+      const verdicts = await probeFiles(connections, changedFiles);
+      for (const f of changedFiles) req.hostStates!.fileChecked(f.host, f.file, verdicts.get(`${f.host}\0${f.file}`));
+    }
     await connections?.closeAll().catch(() => undefined);
     stopSignal?.removeEventListener('abort', onAbort);
     const hostRecap = recap.finish(recapStatus);
@@ -248,7 +255,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   abortSignal?.addEventListener('abort', confirmedStop, { once: true });
   const report = await rollback({ ...ctx, signal: rollbackAbort.signal, commandSignal: rollbackAbort.signal }, executed, undo, failure);
   abortSignal?.removeEventListener('abort', confirmedStop);
-  const status: RunSummary['status'] = interrupted && report.ok ? 'interrupted' : report.ok ? 'rolled_back' : 'rollback_failed';
+  const complete = report.ok && !rollbackAbort.signal.aborted;
+  const status: RunSummary['status'] = interrupted && complete ? 'interrupted' : complete ? 'rolled_back' : 'rollback_failed';
   const message = [rollbackAbort.signal.aborted ? `${failure}; then stopped by Ctrl-C before the rollback finished` : failure, report.cluster].filter(Boolean).join('\n');
   return finish(status, failureCode, message);
 }

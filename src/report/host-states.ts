@@ -6,6 +6,11 @@ interface FileChange {
   task: string;
   backup?: string;
   restored: boolean;
+  /** event order: when it was written, when its undo began */
+  writtenAt: number;
+  undoAt?: number;
+  /** what the host said at the end: the file compared with its backup */
+  checked?: 'same as its backup' | 'differs from its backup' | 'unknown';
 }
 
 interface PlannedUndo {
@@ -13,6 +18,8 @@ interface PlannedUndo {
   task: string;
   steps: string[];
   done: Set<string>;
+  /** steps that ran (not skipped by their condition): an undo that only skipped undid nothing */
+  acted: number;
   failed: string[];
 }
 
@@ -29,6 +36,8 @@ interface HostState {
   files: Map<string, FileChange>;
   undo: PlannedUndo[];
   undoneSteps: number;
+  /** event order of each service's last (re)start */
+  startedAt: Map<string, number>;
 }
 
 /**
@@ -40,6 +49,7 @@ interface HostState {
 export class HostStates {
   private readonly hosts = new Map<string, HostState>();
   private rollbackStarted = false;
+  private seq = 0;
 
   constructor(hosts: string[] = []) {
     for (const h of hosts) this.entry(h);
@@ -48,13 +58,14 @@ export class HostStates {
   private entry(host: string): HostState {
     let s = this.hosts.get(host);
     if (!s) {
-      s = { changed: new Map(), failed: [], services: new Map(), touchedServices: new Set(), files: new Map(), undo: [], undoneSteps: 0 };
+      s = { changed: new Map(), failed: [], services: new Map(), touchedServices: new Set(), files: new Map(), undo: [], undoneSteps: 0, startedAt: new Map() };
       this.hosts.set(host, s);
     }
     return s;
   }
 
   readonly listener = (e: RunEvent): void => {
+    this.seq++;
     switch (e.type) {
       case 'run:start':
         for (const h of e.hosts) this.entry(h);
@@ -67,7 +78,7 @@ export class HostStates {
         return;
       case 'rollback:start':
         this.rollbackStarted = true;
-        for (const p of e.plan ?? []) this.entry(p.host).undo.push({ undoes: p.undoes, task: p.task, steps: p.steps, done: new Set(), failed: [] });
+        for (const p of e.plan ?? []) this.entry(p.host).undo.push({ undoes: p.undoes, task: p.task, steps: p.steps, done: new Set(), acted: 0, failed: [] });
         return;
       case 'rollback:step':
         this.rollbackStep(e);
@@ -85,26 +96,43 @@ export class HostStates {
     if (fx?.service && fx.serviceState) {
       s.services.set(fx.service, fx.serviceState);
       s.touchedServices.add(fx.service);
+      if (fx.serviceState === 'running') s.startedAt.set(fx.service, this.seq);
     }
     if (e.phase === 'rollback') return;
     if (e.status === 'changed') s.changed.set(e.task, { undone: false });
     if (e.status === 'failed') s.failed.push({ task: e.task, msg: e.msg });
-    if (fx?.file) s.files.set(fx.file, { task: e.task, backup: fx.backup, restored: false });
+    if (fx?.file) s.files.set(fx.file, { task: e.task, backup: fx.backup, restored: false, writtenAt: this.seq });
   }
 
   private rollbackStep(e: EventOf<'rollback:step'>): void {
     const s = this.entry(e.host);
     const u = s.undo.find((p) => p.undoes === e.undoes && !p.steps.every((st) => p.done.has(st)));
+    for (const f of s.files.values()) if (u && f.task === u.task) f.undoAt ??= this.seq;
     if (e.status === 'failed') u?.failed.push(`"${e.step}" failed: ${e.msg ?? 'unknown error'}`);
     else {
-      if (e.status !== 'skipped') s.undoneSteps++;
+      if (e.status !== 'skipped') {
+        s.undoneSteps++;
+        if (u) u.acted++;
+      }
       u?.done.add(e.step);
     }
-    if (u && u.failed.length === 0 && u.steps.every((st) => u.done.has(st))) {
+    if (u && u.failed.length === 0 && u.acted > 0 && u.steps.every((st) => u.done.has(st))) {
       const c = s.changed.get(u.task);
       if (c) c.undone = true;
       for (const f of s.files.values()) if (f.task === u.task) f.restored = true;
     }
+  }
+
+  /** files this run changed and kept a backup of: to compare on the host at the end */
+  changedFiles(): { host: string; file: string; backup: string }[] {
+    return [...this.hosts].flatMap(([host, s]) => [...s.files].filter(([, f]) => f.backup).map(([file, f]) => ({ host, file, backup: f.backup! })));
+  }
+
+  fileChecked(host: string, file: string, verdict: FileChange['checked']): void {
+    const f = this.entry(host).files.get(file);
+    if (!f || !verdict || verdict === 'unknown') return;
+    f.checked = verdict;
+    f.restored = verdict === 'same as its backup';
   }
 
   /** a confirmed stop: whatever runs now is cut off */
@@ -132,7 +160,7 @@ export class HostStates {
     const problems = this.problems(s, false);
     const fine: string[] = [];
     const undoneTasks = [...s.changed.values()].filter((c) => c.undone).length;
-    for (const [path, f] of s.files) if (f.restored) fine.push(`${path} restored${f.backup ? ` from ${f.backup}` : ''}`);
+    for (const [path, f] of s.files) if (f.restored) fine.push(`${path} restored${f.backup ? ` (same as ${f.backup})` : ''}`);
     for (const svc of s.touchedServices) if (s.services.get(svc) === 'running') fine.push(`${svc} running`);
     if (problems.length) return [...problems, ...fine].join('; ');
     if (s.changed.size === 0 && s.undoneSteps === 0) return s.failed.length ? `nothing was changed (${s.failed.map((f) => `"${f.task}" failed`).join(', ')})` : 'untouched';
@@ -151,14 +179,28 @@ export class HostStates {
       const st = s.services.get(svc);
       if (st === 'stopped') out.push(`${svc} STOPPED`);
       else if (st === 'start failed') out.push(`${svc} STOPPED? (its start failed)`);
+      else {
+        // restarted after a file changed, and not again once its undo began: it runs with the change
+        const at = s.startedAt.get(svc) ?? 0;
+        const stale = [...s.files].filter(([, f]) => f.restored && at > f.writtenAt && (f.undoAt === undefined || at < f.undoAt));
+        if (stale.length) out.push(`${svc} still RUNS WITH THE CHANGED ${stale.map(([p]) => p).join(', ')} (restarted after the change, not since the restore)`);
+      }
     }
-    if (s.aborted) out.push(`"${s.aborted}" was ABORTED half-way: check this host by hand`);
+    if (s.aborted) out.push(`"${s.aborted}" was cut off by Ctrl-C: check this host by hand`);
     else if (live && s.running) out.push(`running now: "${s.running.task}"`);
     const fileTasks = new Set<string>();
     for (const [path, f] of s.files) {
       if (f.restored) continue;
       fileTasks.add(f.task);
-      out.push(`${path} was changed by this run${f.backup ? ` (the old one is kept as ${f.backup})` : ''}`);
+      const u = s.undo.find((x) => x.task === f.task);
+      const skippedAll = u && u.acted === 0 && u.steps.every((st) => u.done.has(st));
+      const how =
+        f.checked === 'differs from its backup'
+          ? 'holds the NEW content'
+          : skippedAll
+            ? 'its undo steps were all SKIPPED: it may still hold the NEW content'
+            : 'is NOT restored';
+      out.push(`${path} was changed by this run and ${how}${f.backup ? ` (the old one is kept as ${f.backup})` : ''}`);
     }
     if (!this.rollbackStarted) {
       // no rollback (yet): every change stands
