@@ -10,6 +10,10 @@ interface HostSlot {
   reject?: (e: Error) => void;
   /** an end that arrived before listr started the host's row */
   ended?: RunEvent & { type: 'host:end' };
+  /** the last line the task logged on this host */
+  lastLog?: string;
+  /** results that must stay on screen (a debug report, a warning), printed under the finished tree */
+  reports?: string[];
 }
 
 /**
@@ -50,15 +54,16 @@ export class TtyReporter {
         this.endHost(e);
         return;
       case 'log': {
-        const t = this.slots.get(e.host)?.task;
-        if (t) t.output = e.line;
+        const slot = this.slots.get(e.host);
+        if (slot) slot.lastLog = e.line;
+        if (slot?.task) slot.task.output = e.line;
         return;
       }
       case 'task:end':
         this.taskDone?.();
         return;
       case 'run:end':
-        this.print(recapText(e, true));
+        this.print(recapText(e, !process.env.NO_COLOR));
         return;
       case 'host:start':
       case 'preflight:check':
@@ -110,6 +115,9 @@ export class TtyReporter {
     this.chain = this.chain.then(async () => {
       await Promise.all([list.run().catch(() => undefined), allEnded]);
       this.activeRow = undefined;
+      // the live rows show a result only while they run: what the task reported stays below it
+      const reports = [...slots.values()].flatMap((sl) => sl.reports ?? []);
+      if (reports.length) process.stdout.write(`${reports.join('\n')}\n`);
     });
   }
 
@@ -133,7 +141,14 @@ export class TtyReporter {
         return;
       default:
         t.title = `${e.host}: ${e.status} (${took})${e.status === 'ignored' && e.msg ? `: ${e.msg}` : ''}`;
+        // a message the task both logged and returned is its report (debug): keep it on screen
+        if (e.msg && slot.lastLog === e.msg) slot.reports = [indent(`${e.host}: ${e.msg}`)];
         slot.resolve!();
     }
   }
+}
+
+/** a report under its tree, every line indented so it reads as belonging there */
+function indent(text: string): string {
+  return text.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n');
 }

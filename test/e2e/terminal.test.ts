@@ -120,3 +120,39 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
   t.true(written.some((w) => w.exitCode === 130), 'the summary says 130');
   await resetCluster(sb);
 });
+
+test.serial("a backup's path and sha256 are on screen at the end of the run (80x24)", async (t) => {
+  const sb = sandbox();
+  const dir = `/tmp/term-backups-${process.pid}`;
+  const s = screen('backup');
+  s.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=${dir}`, '--yes']));
+  const code = await s.waitForExit(300_000);
+  const out = s.output();
+  t.is(code, 0, out);
+  const path = new RegExp(`${dir}/[^\\s'"]+\\.db`).exec(out)?.[0];
+  t.truthy(path, `the snapshot's path is on screen:\n${out}`);
+  const sum = /\b[0-9a-f]{64}\b/.exec(out)?.[0];
+  t.truthy(sum, `its sha256 is on screen:\n${out}`);
+  // the very sha256 of the file the run wrote, read on the controller
+  const { createHash } = await import('node:crypto');
+  t.is(createHash('sha256').update(readFileSync(path!)).digest('hex'), sum ?? '');
+});
+
+test.serial('NO_COLOR: no escape code reaches the screen, recap included', async (t) => {
+  const sb = sandbox();
+  const s = new Screen('nocolor', { cols: 100, rows: 30 });
+  screens.push(s);
+  s.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=/tmp/term-backups-${process.pid}`, '--yes', '--check']), { NO_COLOR: '1' });
+  const code = await s.waitForExit(300_000);
+  const out = s.history(true);
+  t.is(code, 0, out);
+  t.regex(out, /RECAP/);
+  // tmux writes a colour it was given back as an SGR sequence; with NO_COLOR there is none
+  t.notRegex(out, /\x1b\[[0-9;]*m/, 'no colour');
+  // and without NO_COLOR there is colour, so the check above can fail
+  const c = new Screen('color', { cols: 100, rows: 30 });
+  screens.push(c);
+  c.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=/tmp/term-backups-${process.pid}`, '--yes', '--check']));
+  await c.waitForExit(300_000);
+  t.regex(c.history(true), /\x1b\[[0-9;]*m/, 'colour without NO_COLOR');
+});
