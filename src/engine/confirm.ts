@@ -74,7 +74,14 @@ export class InquirerPrompter implements Prompter {
 
   async confirm(message: string): Promise<boolean> {
     const { confirm } = await import('@inquirer/prompts');
-    return this.around(() => confirm({ message, default: false }));
+    // the text is printed once, above a one-line prompt: redrawing a tall prompt at each key
+    // leaves copies in the scrollback; the answer is not drawn as a green check either way
+    const lines = message.split('\n');
+    const question = lines.pop()!;
+    return this.around(async () => {
+      if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+      return confirm({ message: question, default: false, theme: { prefix: { idle: '?', done: '›' } } });
+    });
   }
   async step(message: string): Promise<StepAnswer> {
     const { select } = await import('@inquirer/prompts');

@@ -10,7 +10,7 @@ import {
   exitCodeOf,
 } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import type { HostRecap } from '../events/types.js';
+import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { render } from '../template/index.js';
@@ -177,7 +177,13 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     secrets,
   };
 
-  // 2. preflight of every play, before anything changes
+  // 2. preflight of every play, before anything changes; its warnings go into the confirmation
+  const warnings: string[] = [];
+  const collectWarnings = (e: RunEvent) => {
+    if (e.type === 'host:end' && e.phase === 'preflight' && e.msg && /^warning\b/i.test(e.msg)) warnings.push(e.msg.replace(/^warning:?\s*/i, ''));
+    if (e.type === 'warning') warnings.push(e.host ? `${e.host}: ${e.message}` : e.message);
+  };
+  const stopCollecting = bus.on(collectWarnings);
   const failures = [];
   for (const scope of scopes) failures.push(...(await runPreflight(ctx, scope)));
   if (failures.length) {
@@ -188,7 +194,14 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
 
   // 3. confirmation
   if (!req.options.check) {
-    const text = confirmationText(ctx, scopes);
+    stopCollecting();
+    const text = confirmationText(ctx, scopes, {
+      rows: req.prompter.interactive && process.stdout.isTTY ? process.stdout.rows : undefined,
+      cols: req.prompter.interactive && process.stdout.isTTY ? process.stdout.columns : undefined,
+      warnings: [...new Set(warnings)],
+      inventory: req.inventorySources,
+      planCommand: `runbook plan ${req.playbook.file} ${req.inventorySources.map((i) => `-i ${i}`).join(' ')}`,
+    });
     if (req.options.yes) {
       bus.emit({ type: 'confirm', message: text, answer: 'auto' });
     } else {

@@ -65,6 +65,10 @@ export class TtyReporter {
       case 'run:end':
         this.print(recapText(e, !process.env.NO_COLOR));
         return;
+      case 'confirm':
+        // the prompt shows its answer; only an answer given in advance is news
+        if (e.answer === 'auto') this.print('confirmed by --yes');
+        return;
       case 'host:start':
       case 'preflight:check':
       case 'rollback:step':

@@ -156,3 +156,38 @@ test.serial('NO_COLOR: no escape code reaches the screen, recap included', async
   await c.waitForExit(300_000);
   t.regex(c.history(true), /\x1b\[[0-9;]*m/, 'colour without NO_COLOR');
 });
+
+/** each shipped runbook with what it needs to reach its confirmation on a healthy sandbox */
+function shipped(): { playbook: string; args: string[]; summary?: RegExp }[] {
+  const dir = `/tmp/term-backups-${process.pid}`;
+  const snapshot = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.db')).map((n) => join(dir, n))[0] : undefined;
+  return [
+    { playbook: 'playbooks/etcd-heartbeat-tuning.yaml', args: ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000'], summary: /Set heartbeat-interval=200 ms/ },
+    { playbook: 'playbooks/etcd-backup.yaml', args: ['-e', `backup_dir=${dir}`] },
+    { playbook: 'playbooks/restore-etcd.yaml', args: ['-e', `snapshot=${snapshot ?? 'missing'}`] },
+    { playbook: 'playbooks/etcd-maintenance.yaml', args: [] },
+    { playbook: 'playbooks/replace-member.yaml', args: ['-e', 'member=node3'] },
+  ];
+}
+
+for (const [i] of [0, 1, 2, 3, 4].entries()) {
+  test.serial(`the confirmation of shipped runbook #${i + 1} fits 80x24 with its summary visible, then Ctrl-C exits 130`, async (t) => {
+    t.timeout(600_000);
+    const sb = sandbox();
+    const { playbook, args, summary } = shipped()[i]!;
+    const s = screen(`fit${i}`);
+    t.teardown(() => s.close());
+    s.startCli(applyArgs(sb, playbook, args));
+    await s.waitFor(() => /Proceed\?/.test(s.screen().join('\n')) || s.exitStatus() !== undefined, 240_000, `${playbook}: the prompt`);
+    const shown = s.screen();
+    const text = shown.join('\n');
+    t.log(`${playbook}\n${text}`);
+    t.regex(text, /Proceed\?/, `${playbook} reached its prompt:\n${s.output()}`);
+    t.true(shown.length <= 24);
+    t.regex(text, /Inventory .*: \d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
+    if (summary) t.regex(text, summary, "the play's own confirm text is on screen with the prompt");
+    t.notRegex(s.output(), /\{\{|\}\}/, 'no raw template');
+    s.send('C-c');
+    t.is(await s.waitForExit(60_000), 130);
+  });
+}
