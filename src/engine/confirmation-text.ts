@@ -1,6 +1,6 @@
 import { computeBatches } from './batches.js';
 import type { PlayScope, RunContext } from './context.js';
-import { displayName } from './describe-task.js';
+import { describeTask, displayName } from './describe-task.js';
 import { selectedByTags } from './task-filter.js';
 import { TaskRunner } from './task-runner.js';
 import type { Vars } from '../inventory/types.js';
@@ -56,7 +56,7 @@ export function confirmationText(run: RunContext, scopes: PlayScope[], layout: C
       const on = hosts.filter((h) => mayRun(t, runner.varsFor(h, t)));
       if (!on.length) continue;
       on.forEach((h) => active.add(h));
-      rows.push(`  ${String(++n).padStart(2)}. ${nameFor(t, on, runner)}${on.length === hosts.length ? '' : ` (on ${on.join(', ')} only)`}`);
+      rows.push(`  ${String(++n).padStart(2)}. ${nameFor(t, on, runner)}${on.length === hosts.length ? '' : ` (on ${on.join(', ')} only)`}${what(t, runner.varsFor(on[0]!, t))}`);
     }
     if (!rows.length) continue;
     const order = batches.length > 1 ? `, one batch at a time: ${batches.map((b) => b.filter((h) => active.has(h)).join(' + ')).filter(Boolean).join(', then ')}` : '';
@@ -98,6 +98,14 @@ function nameFor(task: Task, hosts: string[], runner: TaskRunner): string {
   // rendered once for "each host" instead of for one of them
   const generic = tryRender(task.name, { ...runner.varsFor(hosts[0]!, task), inventory_hostname: 'each host', inventory_hostname_short: 'each host' });
   return generic && !generic.includes('{{') ? generic : names[0]!.replace(/\{\{.*?\}\}/g, '…');
+}
+
+/** the command and its undo, when they render now; never for a no_log task */
+function what(task: Task, vars: Vars): string {
+  if (task.no_log) return '';
+  const cmd = describeTask(task, vars).split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+  const undo = task.rollback.length ? ` (undo: ${task.rollback.map((r) => r.name).join('; ')})` : '';
+  return cmd && !cmd.includes('{{') ? `: ${cmd}${undo}` : undo;
 }
 
 /** false only when `when` is known to be false on this host now */

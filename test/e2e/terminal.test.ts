@@ -184,8 +184,9 @@ for (const [i] of [0, 1, 2, 3, 4].entries()) {
     t.log(`${playbook}\n${text}`);
     t.regex(text, /Proceed\?/, `${playbook} reached its prompt:\n${s.output()}`);
     t.true(shown.length <= 24);
-    t.regex(text, /Inventory .*: \d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
-    if (summary) t.regex(text, summary, "the play's own confirm text is on screen with the prompt");
+    const joined = text.replace(/\n/g, '');
+    t.regex(joined, /Inventory .*: \d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
+    if (summary) t.regex(joined, summary, "the play's own confirm text is on screen with the prompt");
     t.notRegex(s.output(), /\{\{|\}\}/, 'no raw template');
     s.send('C-c');
     t.is(await s.waitForExit(60_000), 130);
