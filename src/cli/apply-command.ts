@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { writeSync } from 'node:fs';
+import { RunInterrupts } from '../engine/interrupts.js';
+import { HostStates } from '../report/host-states.js';
 import { resolve } from 'node:path';
 import { InquirerPrompter, NoTtyPrompter, type Prompter } from '../engine/confirm.js';
 import { hostConnector } from '../engine/connections.js';
@@ -82,21 +85,21 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
   const prompter = io.prompter ?? (interactive ? new InquirerPrompter(async (fn) => { await tty?.idle(); return fn(); }) : new NoTtyPrompter());
   const becomePassword = flags.askBecomePass ? await prompter.password('sudo password:') : undefined;
 
-  let signal = io.signal;
+  const hostStates = new HostStates();
+  // Ctrl-C is counted here (engine/interrupts.ts) unless the caller (the scheduler) owns it
+  const interrupts = io.signal ? undefined : new RunInterrupts();
+  const signal = io.signal ?? interrupts!.stopSignal;
   let onSigint: (() => void) | undefined;
-  if (!signal) {
-    const ac = new AbortController();
-    signal = ac.signal;
-    let count = 0;
-    onSigint = () => {
-      count++;
-      if (count === 1) {
-        process.stderr.write('\ninterrupted: stopping after the running command, then rolling back (Ctrl-C again to stop the rollback)\n');
-      }
-      ac.abort();
-      if (count >= 3) process.exit(130);
-    };
+  if (interrupts) {
+    interrupts.attach({
+      notice: (text) => (tty ? tty.notice(text) : process.stderr.write(`\n${text}\n`)),
+      describeStop: () => hostStates.describeStop(),
+      aborted: () => hostStates.markAborted(),
+      quitNow: () => quitNow(hostStates),
+    });
+    onSigint = () => interrupts.press();
     process.on('SIGINT', onSigint);
+    process.once('exit', restoreTerminal);
   }
   // before any host is contacted: a second run against the same targets waits or is refused
   const lock = await takeRunLock(inputs, flags, bus, signal).catch((err: unknown) => {
@@ -125,6 +128,8 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       secrets: becomePassword === undefined ? [] : [becomePassword],
       bus,
       signal,
+      interrupts,
+      hostStates,
       connect: hostConnector(inputs.inventory, {
         sshConfigFile: flags.sshConfig,
         knownHosts: flags.knownHosts,
@@ -141,5 +146,23 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
   } finally {
     await lock?.release();
     if (onSigint) process.off('SIGINT', onSigint);
+    process.off('exit', restoreTerminal);
+    restoreTerminal();
   }
+}
+
+/**
+ * The live view hides the cursor while it draws; whatever ends the run shows it again.
+ * Written to the file descriptor itself: the live view may have taken over process.stdout.
+ */
+function restoreTerminal(): void {
+  if (process.stdout.isTTY) writeSync(1, '\x1b[?25h');
+}
+
+/** a Ctrl-C after a confirmed stop: say what is known of each host, and leave at once */
+function quitNow(states: HostStates): never {
+  const lines = states.describeStop();
+  writeSync(2, `\nCtrl-C: quitting at once. Where each host stands, as far as runbook knows:\n${(lines.length ? lines : ['no host was changed']).map((l) => `  ${l}`).join('\n')}\n`);
+  restoreTerminal();
+  process.exit(130);
 }

@@ -1,4 +1,4 @@
-import { NotConfirmedError } from '../errors.js';
+import { InterruptedError, NotConfirmedError } from '../errors.js';
 
 export type StepAnswer = 'yes' | 'no' | 'continue';
 
@@ -62,11 +62,26 @@ export class ScriptedPrompter implements Prompter {
 export class InquirerPrompter implements Prompter {
   readonly interactive = true;
   /** called around a prompt so a live renderer can pause drawing */
-  constructor(private readonly around: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {}
+  private readonly around: <T>(fn: () => Promise<T>) => Promise<T>;
+  constructor(around: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {
+    // Ctrl-C at a prompt is an interrupt (exit 130), not inquirer's raw "User force closed the prompt"
+    this.around = (fn) =>
+      around(fn).catch((err: unknown) => {
+        if (err instanceof Error && err.name === 'ExitPromptError') throw new InterruptedError('interrupted at the prompt (Ctrl-C); nothing more was done');
+        throw err;
+      });
+  }
 
   async confirm(message: string): Promise<boolean> {
     const { confirm } = await import('@inquirer/prompts');
-    return this.around(() => confirm({ message, default: false }));
+    // the text is printed once, above a one-line prompt: redrawing a tall prompt at each key
+    // leaves copies in the scrollback; the answer is not drawn as a green check either way
+    const lines = message.split('\n');
+    const question = lines.pop()!;
+    return this.around(async () => {
+      if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+      return confirm({ message: question, default: false, theme: { prefix: { idle: '?', done: '›' } } });
+    });
   }
   async step(message: string): Promise<StepAnswer> {
     const { select } = await import('@inquirer/prompts');

@@ -40,7 +40,7 @@ export interface RunContext {
   prompter: Prompter;
   /** facts per host: registered results, set_fact, module facts (live for the whole run) */
   facts: Map<string, Vars>;
-  /** Ctrl-C */
+  /** Ctrl-C: stop starting new work (and stop checks and waits) */
   signal: AbortSignal;
   /**
    * values never to show (passwords, tokens): found by name in every variable layer, and added
@@ -52,6 +52,8 @@ export interface RunContext {
    * fails may fail only because of them: it is reported as "would run", not as a failure.
    */
   checkChanges?: string[];
+  /** aborts commands that change something; without it, `signal` does */
+  commandSignal?: AbortSignal;
 }
 
 /** Per-play state the task runner needs. */

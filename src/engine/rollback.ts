@@ -10,11 +10,15 @@ export interface RollbackReport {
   ok: boolean;
   /** per host, one sentence: what it is left with */
   hosts: Record<string, string>;
+  /** a play-level step run once for the whole cluster (a wait for health) that failed */
+  cluster?: string;
 }
 
 interface HostLedger {
   undone: number;
   failures: string[];
+  /** steps a confirmed stop (Ctrl-C) kept from running */
+  notRun: string[];
 }
 
 /**
@@ -27,7 +31,7 @@ interface HostLedger {
 export async function rollback(run: RunContext, plays: PlayExecution[], undo: UndoStack, reason: string): Promise<RollbackReport> {
   const ledger = new Map<string, HostLedger>();
   const note = (host: string): HostLedger => {
-    const l = ledger.get(host) ?? { undone: 0, failures: [] };
+    const l = ledger.get(host) ?? { undone: 0, failures: [], notRun: [] };
     ledger.set(host, l);
     return l;
   };
@@ -36,7 +40,20 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
     groups.reduce((n, g) => n + g.reduce((m, e) => m + e.task.rollback.length, 0), 0) +
     plays.reduce((n, p) => n + p.scope.play.rollback.length * p.touched.size, 0);
   const hosts = [...new Set(plays.flatMap((p) => [...p.touched]))];
-  run.bus.emit({ type: 'rollback:start', reason, hosts, steps });
+  const plan = [...plays].reverse().flatMap((exec) => {
+    const runner = new TaskRunner(run, exec.scope);
+    return groups
+      .filter((g) => g[0]!.scope === exec.scope)
+      .flatMap((g) => g.map((e) => ({ host: e.host, undoes: e.task.name, task: displayName(e.task, runner.varsFor(e.host, e.task)), steps: e.task.rollback.map((r) => r.name) })));
+  });
+  run.bus.emit({ type: 'rollback:start', reason, hosts, steps, plan });
+  const clusterFailures: string[] = [];
+  // a confirmed stop (a third Ctrl-C) aborts the signal: the steps not yet started are left out
+  const stopped = (targets: string[], step: string): boolean => {
+    if (!run.signal.aborted) return false;
+    for (const h of targets) note(h).notRun.push(step);
+    return true;
+  };
 
   for (const exec of [...plays].reverse()) {
     const runner = new TaskRunner(run, exec.scope);
@@ -45,8 +62,12 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
       const task = group[0]!.task;
       const named = (t: typeof task, host: string) => displayName(t, runner.varsFor(host, t));
       const first = group[0]!.host;
+      // the title as an operator reads it: rendered when every host reads it the same way
+      const shown = [...new Set(group.map((e) => named(e.task, e.host)))];
+      const title = shown.length === 1 ? shown[0]! : task.name;
       for (const [i, step] of task.rollback.entries()) {
-        await phase(run, `undo "${named(task, first)}": ${named(step, first)}`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
+        if (stopped(targetsOf(step, group.map((e) => e.host)), named(step, first))) continue;
+        await phase(run, `${named(step, first)} (undo of "${short(title)}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
           record(run, note(host), host, named(task, host), named(step, host), o.status, o.error, o.durationMs);
           return o.status === 'failed' ? host : undefined;
@@ -55,18 +76,29 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
     }
     const touched = [...exec.touched];
     for (const [i, step] of exec.scope.play.rollback.entries()) {
-      await phase(run, `play rollback: ${step.name}`, i, targetsOf(step, touched), async (host) => {
+      if (run.signal.aborted) {
+        clusterFailures.push(`"${step.name}" not run (stopped by Ctrl-C)`);
+        continue;
+      }
+      await phase(run, `${step.name} (the play's rollback)`, i, targetsOf(step, touched), async (host) => {
         const o = await runner.runOnHost(step, host, 'rollback', i);
-        record(run, note(host), host, `play "${exec.scope.play.name}"`, step.name, o.status, o.error, o.durationMs);
+        // a step run once stands for the whole cluster: its failure is not the first host's
+        const l = step.run_once ? { undone: 0, failures: [], notRun: [] } : note(host);
+        record(run, l, host, `play "${exec.scope.play.name}"`, step.name, o.status, o.error, o.durationMs);
+        if (step.run_once) clusterFailures.push(...l.failures);
         return o.status === 'failed' ? host : undefined;
       });
     }
   }
 
-  const report: RollbackReport = { ok: true, hosts: {} };
+  const report: RollbackReport = { ok: clusterFailures.length === 0, hosts: {} };
+  if (clusterFailures.length) report.cluster = `ROLLBACK INCOMPLETE for the cluster: ${clusterFailures.join('; ')}`;
   for (const host of hosts) {
     const l = ledger.get(host);
-    if (!l || (l.undone === 0 && l.failures.length === 0)) {
+    if (l?.notRun.length) {
+      report.ok = false;
+      report.hosts[host] = `ROLLBACK STOPPED by Ctrl-C before: ${l.notRun.join(', ')}${l.failures.length ? `; ${l.failures.join('; ')}` : ''}. Check this host by hand.`;
+    } else if (!l || (l.undone === 0 && l.failures.length === 0)) {
       report.hosts[host] = 'no rollback steps applied (its completed tasks declare none)';
     } else if (l.failures.length) {
       report.ok = false;
@@ -75,7 +107,7 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
       report.hosts[host] = `rolled back: ${l.undone} step(s) undone`;
     }
   }
-  run.bus.emit({ type: 'rollback:end', ok: report.ok, hosts: report.hosts });
+  run.bus.emit({ type: 'rollback:end', ok: report.ok, hosts: report.hosts, cluster: report.cluster });
   return report;
 }
 
@@ -114,4 +146,9 @@ function record(
     msg: error,
     durationMs,
   });
+}
+
+/** a task's name inside a rollback step's title: enough to recognise it */
+function short(name: string, max = 40): string {
+  return name.length > max ? `${name.slice(0, max - 1)}…` : name;
 }

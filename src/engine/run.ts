@@ -12,7 +12,7 @@ import {
   exitCodeOf,
 } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import type { HostRecap } from '../events/types.js';
+import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { render } from '../template/index.js';
@@ -25,6 +25,9 @@ import { runPreflight } from './preflight.js';
 import { RecapCollector } from './recap.js';
 import { redactingPrompter } from './redacting-prompter.js';
 import { Secrets, redactor } from './redact.js';
+import type { HostStates } from '../report/host-states.js';
+import type { RunInterrupts } from './interrupts.js';
+import { probeFiles } from './file-probe.js';
 import { rollback } from './rollback.js';
 import { newRunId, RunRecorder } from './run-dir.js';
 import { TaskRunner, messageOf } from './task-runner.js';
@@ -50,8 +53,12 @@ export interface RunRequest {
   prompter: Prompter;
   bus: EventBus;
   connect(hosts: string[], bus: EventBus): Promise<ConnectedHosts>;
-  /** aborted by Ctrl-C */
+  /** aborted by Ctrl-C (when `interrupts` is not given) */
   signal?: AbortSignal;
+  /** Ctrl-C counted: a stop, then a confirmed abort (engine/interrupts.ts) */
+  interrupts?: RunInterrupts;
+  /** where each host stands, for the end of a run that did not succeed */
+  hostStates?: HostStates;
   runId?: string;
   /** values known to be secret that no variable names (the --ask-become-pass password) */
   secrets?: string[];
@@ -104,16 +111,33 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const recap = new RecapCollector(allHosts);
   bus.on(recap.listener);
 
+  const stopSignal = req.interrupts?.stopSignal ?? req.signal;
+  const abortSignal = req.interrupts?.abortSignal;
   const interrupt = new AbortController();
   const onAbort = () => interrupt.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  if (stopSignal?.aborted) interrupt.abort();
+  stopSignal?.addEventListener('abort', onAbort, { once: true });
+  if (req.hostStates) bus.on(req.hostStates.listener);
 
   bus.emit({ type: 'run:start', runId, playbook: req.playbook.file, inventory: req.inventorySources, hosts: allHosts, check: req.options.check, runDir: recorder.dir });
 
   let connections: ConnectedHosts | undefined;
   const finish = async (status: RunSummary['status'], exitCode: number, message?: string, recapStatus: Parameters<RecapCollector['finish']>[0] = 'failed') => {
+    req.interrupts?.enter('done');
+    // a run that changed files and did not succeed: ask each host whether they are back
+    const changedFiles = status !== 'ok' && status !== 'refused' && connections ? (req.hostStates?.changedFiles() ?? []) : [];
+    if (changedFiles.length && connections) {
+      const verdicts = await probeFiles(connections, changedFiles);
+      for (const f of changedFiles) req.hostStates!.fileChecked(f.host, f.file, verdicts.get(`${f.host}\0${f.file}`));
+    }
     await connections?.closeAll().catch(() => undefined);
-    req.signal?.removeEventListener('abort', onAbort);
+    stopSignal?.removeEventListener('abort', onAbort);
+    const hostRecap = recap.finish(recapStatus);
+    if (req.hostStates && (status === 'interrupted' || status === 'rolled_back' || status === 'rollback_failed' || status === 'failed')) {
+      for (const [h, r] of Object.entries(hostRecap)) {
+        if (!r.unreachable) r.state = req.hostStates.finalState(h);
+      }
+    }
     const summary: RunSummary = {
       runId,
       runDir: recorder.dir,
@@ -122,7 +146,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       status,
       exitCode,
       message,
-      recap: recap.finish(recapStatus),
+      recap: hostRecap,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       check: req.options.check,
@@ -160,12 +184,19 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     prompter,
     facts: new Map(),
     signal: interrupt.signal,
+    commandSignal: abortSignal,
     secrets,
     checkChanges: [],
   };
   noteRenderedSecrets(ctx, scopes);
 
-  // 2. preflight of every play, before anything changes
+  // 2. preflight of every play, before anything changes; its warnings go into the confirmation
+  const warnings: string[] = [];
+  const collectWarnings = (e: RunEvent) => {
+    if (e.type === 'host:end' && e.phase === 'preflight' && e.msg && /^warning\b/i.test(e.msg)) warnings.push(e.msg.replace(/^warning:?\s*/i, ''));
+    if (e.type === 'warning') warnings.push(e.host ? `${e.host}: ${e.message}` : e.message);
+  };
+  const stopCollecting = bus.on(collectWarnings);
   const failures = [];
   for (const scope of scopes) failures.push(...(await runPreflight(ctx, scope)));
   if (failures.length) {
@@ -176,7 +207,14 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
 
   // 3. confirmation
   if (!req.options.check) {
-    const text = secrets.redactText(confirmationText(ctx, scopes));
+    stopCollecting();
+    const text = secrets.redactText(confirmationText(ctx, scopes, {
+      rows: req.prompter.interactive && process.stdout.isTTY ? process.stdout.rows : undefined,
+      cols: req.prompter.interactive && process.stdout.isTTY ? process.stdout.columns : undefined,
+      warnings: [...new Set(warnings)],
+      inventory: req.inventorySources,
+      planCommand: `runbook plan ${req.playbook.file} ${req.inventorySources.map((i) => `-i ${i}`).join(' ')}`,
+    }));
     if (req.options.yes) {
       bus.emit({ type: 'confirm', message: text, answer: 'auto' });
     } else {
@@ -186,6 +224,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       } catch (err) {
         const msg = messageOf(err);
         bus.emit({ type: 'confirm', message: text, answer: 'no' });
+        if (err instanceof InterruptedError) return finish('interrupted', err.exitCode, 'interrupted at the confirmation; nothing was changed', 'not-started');
         return finish('refused', exitCodeOf(err) || 5, msg, 'not-started');
       }
       bus.emit({ type: 'confirm', message: text, answer: ok ? 'yes' : 'no' });
@@ -194,6 +233,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   }
 
   // 4. execute
+  req.interrupts?.enter('execute');
   const undo = new UndoStack();
   const seq = new Sequence();
   const executed: PlayExecution[] = [];
@@ -215,6 +255,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     } catch (err) {
       exec = { scope, touched: new Set(scope.hosts), failed: true, reason: messageOf(err) };
       if (err instanceof RunbookError) failureCode = err.exitCode;
+      // Ctrl-C at a --step or task prompt is an interrupt like any other
+      if (err instanceof InterruptedError) interrupt.abort();
     }
     executed.push(exec);
     if (exec.failed) {
@@ -230,16 +272,20 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   }
   if (!failure) return finish('ok', 0, undefined, req.options.check ? 'check' : 'ok');
 
-  // 5. rollback, with a fresh signal: the interrupt that stopped the run must not stop the undo
+  // 5. rollback, with a fresh signal: the interrupt that stopped the run must not stop the undo;
+  // only a confirmed stop (engine/interrupts.ts) does
+  req.interrupts?.enter('rollback');
   const rollbackAbort = new AbortController();
-  const secondInterrupt = () => rollbackAbort.abort();
-  if (interrupted) req.signal?.addEventListener('abort', secondInterrupt, { once: true });
-  const report = await rollback({ ...ctx, signal: rollbackAbort.signal }, executed, undo, failure);
-  if (!report.ok) {
-    // hosts are left half-changed: its own exit code, so cron, OnFailure= and CI can page someone
-    return finish('rollback_failed', new RollbackError(failure).exitCode, failure);
-  }
-  return finish(interrupted ? 'interrupted' : 'rolled_back', failureCode, failure);
+  const confirmedStop = () => rollbackAbort.abort();
+  if (abortSignal?.aborted) rollbackAbort.abort();
+  abortSignal?.addEventListener('abort', confirmedStop, { once: true });
+  const report = await rollback({ ...ctx, signal: rollbackAbort.signal, commandSignal: rollbackAbort.signal }, executed, undo, failure);
+  abortSignal?.removeEventListener('abort', confirmedStop);
+  const complete = report.ok && !rollbackAbort.signal.aborted;
+  const status: RunSummary['status'] = interrupted && complete ? 'interrupted' : complete ? 'rolled_back' : 'rollback_failed';
+  const message = [rollbackAbort.signal.aborted ? `${failure}; then stopped by Ctrl-C before the rollback finished` : failure, report.cluster].filter(Boolean).join('\n');
+  // hosts left half-changed get their own exit code, so cron, OnFailure= and CI can page someone
+  return finish(status, status === 'rollback_failed' ? new RollbackError(failure).exitCode : failureCode, message);
 }
 
 /**

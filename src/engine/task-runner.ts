@@ -11,6 +11,7 @@ import { displayName } from './describe-task.js';
 import { containsTemplate, layeredVars, overlay } from './host-vars.js';
 import { ObservedTransport } from './observed-transport.js';
 import { isSecretName } from './redact.js';
+import { effectOf } from './task-effect.js';
 import { combineLoop, outputOf, skippedResult, toRegistered, type RegisteredResult } from './registered-result.js';
 
 /**
@@ -119,6 +120,7 @@ export class TaskRunner {
       rc: r.rc,
       stderr: task.no_log ? undefined : r.stderr,
       diff: this.run.options.diff && !task.no_log ? (r.diff as never) : undefined,
+      effect: effectOf(task, outcome.status, r),
     });
     return { host, durationMs, ...outcome };
   }
@@ -206,7 +208,7 @@ export class TaskRunner {
       throw new TaskError(`${formatLocation(task.loc)}: invalid arguments for \`${module.name}\` after templating: ${issues}`);
     }
     const timeoutS = taskNumber(task, 'timeout', vars, { positive: true });
-    const ctx = await this.moduleContext(task, host, vars, name, timeoutS);
+    const ctx = await this.moduleContext(module, task, host, vars, name, timeoutS);
     const checkOnly = ctx.check;
     if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
       return skippedResult(`${CHECK_SKIP} (mark read-only commands with check_mode: false)`);
@@ -265,7 +267,7 @@ export class TaskRunner {
     return out;
   }
 
-  private async moduleContext(task: Task, host: string, vars: Vars, name: string, timeoutS: number | undefined): Promise<ModuleContext> {
+  private async moduleContext(module: Module, task: Task, host: string, vars: Vars, name: string, timeoutS: number | undefined): Promise<ModuleContext> {
     const run = this.run;
     const target = task.delegate_to ? String(renderValue(task.delegate_to, vars, task.loc)) : host;
     const inner = await run.connections.get(target);
@@ -282,7 +284,9 @@ export class TaskRunner {
       check: task.check_mode === true || (run.options.check && task.check_mode !== false),
       diff: run.options.diff,
       runId: run.runId,
-      signal: run.signal,
+      // a stop request lets a changing command finish ("stopping after the running command");
+      // checks and waits, which change nothing, stop at once
+      signal: module.readOnly ? run.signal : (run.commandSignal ?? run.signal),
       timeoutMs: timeoutS ? timeoutS * 1000 : undefined,
       log: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line }),
       transportFor: (h) => run.connections.get(h),

@@ -54,11 +54,20 @@ export type RunEvent = Base &
         rc?: number;
         stderr?: string;
         diff?: { path: string; before: string; after: string }[];
+        /** a service started/stopped or a file written: what a stop half-way would leave */
+        effect?: { service?: string; serviceState?: 'running' | 'stopped' | 'start failed'; file?: string; backup?: string };
       }
     | { type: 'task:end'; phase: Phase; task: string; taskIndex: number; durationMs: number; failedHosts: string[] }
-    | { type: 'rollback:start'; reason: string; hosts: string[]; steps: number }
+    | {
+        type: 'rollback:start';
+        reason: string;
+        hosts: string[];
+        steps: number;
+        /** per host and undone task (as named in rollback:step's `undoes`), the steps planned, in order */
+        plan?: { host: string; undoes: string; task: string; steps: string[] }[];
+      }
     | { type: 'rollback:step'; host: string; undoes: string; step: string; status: RollbackStepStatus; msg?: string; durationMs: number }
-    | { type: 'rollback:end'; ok: boolean; hosts: Record<string, string> }
+    | { type: 'rollback:end'; ok: boolean; hosts: Record<string, string>; cluster?: string }
     | { type: 'warning'; host?: string; message: string }
     | { type: 'run:end'; status: 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'refused' | 'interrupted'; exitCode: number; durationMs: number; recap: Record<string, HostRecap>; message?: string }
   );

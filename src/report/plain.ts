@@ -40,7 +40,8 @@ export const plainFormat: Formatter = {
   'task:end': () => null,
   'rollback:start': (e) => `\nROLLBACK: ${e.reason}\n  undoing ${e.steps} step(s) on ${e.hosts.join(', ')}, newest first`,
   'rollback:step': () => null,
-  'rollback:end': (e) => `rollback ${e.ok ? 'complete' : 'INCOMPLETE'}:\n${Object.entries(e.hosts).map(([h, s]) => `  ${h}: ${s}`).join('\n')}`,
+  // each host's state is said once, in the recap
+  'rollback:end': (e) => `rollback ${e.ok ? 'complete' : 'INCOMPLETE'}${e.cluster ? `: ${e.cluster}` : ''}`,
   warning: (e) => `WARNING${e.host ? ` ${e.host}` : ''}: ${e.message}`,
   'run:end': (e) => recapText(e),
 };

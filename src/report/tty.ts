@@ -10,6 +10,10 @@ interface HostSlot {
   reject?: (e: Error) => void;
   /** an end that arrived before listr started the host's row */
   ended?: RunEvent & { type: 'host:end' };
+  /** the last line the task logged on this host */
+  lastLog?: string;
+  /** results that must stay on screen (a debug report, a warning), printed under the finished tree */
+  reports?: string[];
 }
 
 /**
@@ -22,11 +26,23 @@ export class TtyReporter {
   private chain: Promise<void> = Promise.resolve();
   private slots = new Map<string, HostSlot>();
   private taskDone?: () => void;
+  /** the running tree's top row, while a tree is on screen: a notice is pinned under it */
+  private activeRow?: HostTask;
 
   constructor(private readonly opts: PlainOptions) {}
 
   idle(): Promise<void> {
     return this.chain;
+  }
+
+  /**
+   * A message that must be seen now (Ctrl-C): pinned under the running task while a tree is on
+   * screen, where listr2 holds back anything written to the terminal until the tree is done,
+   * and kept there when the tree is done; printed at once otherwise.
+   */
+  notice(text: string): void {
+    if (this.activeRow) this.activeRow.output = text;
+    else process.stdout.write(`${text}\n`);
   }
 
   readonly listener = (e: RunEvent): void => {
@@ -38,15 +54,20 @@ export class TtyReporter {
         this.endHost(e);
         return;
       case 'log': {
-        const t = this.slots.get(e.host)?.task;
-        if (t) t.output = e.line;
+        const slot = this.slots.get(e.host);
+        if (slot) slot.lastLog = e.line;
+        if (slot?.task) slot.task.output = e.line;
         return;
       }
       case 'task:end':
         this.taskDone?.();
         return;
       case 'run:end':
-        this.print(recapText(e, true));
+        this.print(recapText(e, !process.env.NO_COLOR));
+        return;
+      case 'confirm':
+        // the prompt shows its answer; only an answer given in advance is news
+        if (e.answer === 'auto') this.print('confirmed by --yes');
         return;
       case 'host:start':
       case 'preflight:check':
@@ -75,8 +96,10 @@ export class TtyReporter {
       [
         {
           title: `${prefix}${e.task}`,
-          task: (_ctx, parent) =>
-            parent.newListr(
+          rendererOptions: { persistentOutput: true, outputBar: Infinity },
+          task: (_ctx, parent) => {
+            this.activeRow = parent;
+            return parent.newListr(
               e.hosts.map((host) => ({
                 title: host,
                 task: (_c: unknown, t: HostTask) =>
@@ -87,13 +110,18 @@ export class TtyReporter {
                   }),
               })),
               { concurrent: true, exitOnError: false },
-            ),
+            );
+          },
         },
       ],
       { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true }, registerSignalListeners: false },
     );
     this.chain = this.chain.then(async () => {
       await Promise.all([list.run().catch(() => undefined), allEnded]);
+      this.activeRow = undefined;
+      // the live rows show a result only while they run: what the task reported stays below it
+      const reports = [...slots.values()].flatMap((sl) => sl.reports ?? []);
+      if (reports.length) process.stdout.write(`${reports.join('\n')}\n`);
     });
   }
 
@@ -117,7 +145,14 @@ export class TtyReporter {
         return;
       default:
         t.title = `${e.host}: ${e.status} (${took})${e.status === 'ignored' && e.msg ? `: ${e.msg}` : ''}`;
+        // a message the task both logged and returned is its report (debug): keep it on screen
+        if (e.msg && slot.lastLog === e.msg) slot.reports = [indent(`${e.host}: ${e.msg}`)];
         slot.resolve!();
     }
   }
+}
+
+/** a report under its tree, every line indented so it reads as belonging there */
+function indent(text: string): string {
+  return text.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n');
 }

@@ -1,0 +1,194 @@
+/**
+ * What an operator sees in a real terminal: the built CLI in a tmux pane (a pseudo-terminal with
+ * a terminal emulator behind it, 80x24 unless said otherwise) against a real 3-member etcd
+ * sandbox. Keys are typed into the pane; the assertions read the screen, the scrollback, the
+ * cursor and the exit status, and check what the screen says against the hosts themselves.
+ */
+import test from 'ava';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { allMembersHealthy } from '../helpers/etcd-data.js';
+import { CliSession } from '../helpers/runbook-cli.js';
+import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
+import { Screen } from '../helpers/terminal.js';
+
+const HOSTS = ['node1', 'node2', 'node3'];
+const sandbox = useSandbox(test, { name: 'term' });
+const cli = new CliSession('term-');
+test.after(() => cli.remove());
+
+const screens: Screen[] = [];
+test.after.always(() => screens.forEach((s) => s.close()));
+
+function screen(label: string, cols = 80, rows = 24): Screen {
+  const s = new Screen(label, { cols, rows });
+  screens.push(s);
+  return s;
+}
+
+function applyArgs(sb: Sandbox, playbook: string, extra: string[] = []): string[] {
+  return ['apply', playbook, '-i', sb.inventoryYaml, '--runs-dir', cli.runsDir, '--locks-dir', cli.locksDir, ...extra];
+}
+
+/** the summary.json files written so far */
+function summaries(): { status: string; exitCode: number; recap: Record<string, { state: string }> }[] {
+  if (!existsSync(cli.runsDir)) return [];
+  return readdirSync(cli.runsDir)
+    .map((d) => join(cli.runsDir, d, 'summary.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')));
+}
+
+async function etcdRunning(sb: Sandbox, host: string): Promise<boolean> {
+  const r = await sb.hostExec(host, 'pidof etcd', { allowFail: true });
+  return r.code === 0;
+}
+
+/** puts the sandbox back the way the tests found it: every member running with 100/1000 */
+async function resetCluster(sb: Sandbox): Promise<void> {
+  for (const h of HOSTS) {
+    await sb.hostExec(
+      h,
+      `sed -i -e 's/^ETCD_HEARTBEAT_INTERVAL=.*/ETCD_HEARTBEAT_INTERVAL=100/' -e 's/^ETCD_ELECTION_TIMEOUT=.*/ETCD_ELECTION_TIMEOUT=1000/' /etc/etcd/etcd.conf
+       systemctl daemon-reload; systemctl reset-failed etcd 2>/dev/null; systemctl is-active -q etcd || systemctl start etcd
+       pidof etcd >/dev/null && tr '\\0' '\\n' < /proc/$(pidof etcd)/environ | grep -q '^ETCD_HEARTBEAT_INTERVAL=100$' || systemctl restart etcd`,
+      { allowFail: true },
+    );
+  }
+  await allMembersHealthy(sb);
+}
+
+test.serial('Ctrl-C at the confirmation prompt exits 130, nothing changed, no raw prompt error, cursor shown', async (t) => {
+  const sb = sandbox();
+  const s = screen('confirm-cc');
+  s.startCli(applyArgs(sb, 'playbooks/etcd-heartbeat-tuning.yaml', ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000']));
+  await s.waitFor(/Proceed\?/, 120_000, 'the confirmation prompt');
+  s.send('C-c');
+  const code = await s.waitForExit(60_000);
+  const out = s.output();
+  t.is(code, 130, out);
+  t.notRegex(out, /User force closed/);
+  t.regex(out, /interrupted at the confirmation; nothing was changed/);
+  t.true(s.cursorVisible(), 'the cursor is shown again');
+});
+
+test.serial('three Ctrl-C during a rolling restart: every member left stopped or half-changed is named on screen, the terminal restored, summary.json written', async (t) => {
+  t.timeout(900_000);
+  const sb = sandbox();
+  const before = summaries().length;
+  const s = screen('three-cc', 120, 40);
+  s.startCli(applyArgs(sb, 'playbooks/etcd-heartbeat-tuning.yaml', ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000']));
+  await s.waitFor(/Proceed\?/, 120_000, 'the confirmation prompt');
+  s.send('y', 'Enter');
+  // the first press while the first member restarts
+  await s.waitFor(/❯ Restart etcd on node\d/, 120_000, 'the first restart');
+  s.send('C-c');
+  await s.waitFor(/Ctrl-C: stopping after the running command/, 30_000, 'the first notice');
+  // the second once the rollback runs: it says what stopping would leave and asks again
+  await s.waitFor(/ROLLBACK/, 120_000, 'the rollback');
+  await s.waitFor(/❯ rollback: /, 120_000, 'a rollback step');
+  s.send('C-c');
+  await s.waitFor(/Press Ctrl-C again within \d+s to stop anyway/, 30_000, 'the stop warning');
+  const warning = s.history();
+  t.regex(warning, /Stopping the rollback now would leave:/);
+  // the third confirms
+  s.send('C-c');
+  const code = await s.waitForExit(300_000);
+  const out = s.output();
+  t.log(out.slice(out.indexOf('ROLLBACK')));
+  t.is(code, 130, out);
+  t.true(s.cursorVisible(), 'the cursor is shown again');
+  t.regex(out, /RECAP/, out);
+
+  // the screen's word against the hosts: a member whose etcd is not running is named as STOPPED
+  const recap = out.slice(out.lastIndexOf('RECAP'));
+  for (const h of HOSTS) {
+    const line = new RegExp(`^\\s+${h}\\s.*\\n\\s+-> (.*)$`, 'm').exec(recap)?.[1] ?? '';
+    t.not(line, '', `${h} has a state line:\n${recap}`);
+    if (!(await etcdRunning(sb, h))) {
+      t.regex(line, /etcd STOPPED/, `${h}'s etcd is stopped and the screen must say so:\n${recap}`);
+    }
+    const conf = (await sb.hostExec(h, 'cat /etc/etcd/etcd.conf')).stdout;
+    if (/ETCD_HEARTBEAT_INTERVAL=200/.test(conf)) {
+      t.regex(line, /\/etc\/etcd\/etcd\.conf .*(NOT restored|NEW content)/, `${h}'s config holds the new values and the screen must say so:\n${recap}`);
+    } else {
+      t.notRegex(line, /NOT restored|NEW content/, `${h}'s config holds the old values:\n${recap}`);
+    }
+  }
+  const written = summaries();
+  t.is(written.length, before + 1, 'summary.json written');
+  t.true(written.some((w) => w.exitCode === 130), 'the summary says 130');
+  await resetCluster(sb);
+});
+
+test.serial("a backup's path and sha256 are on screen at the end of the run (80x24)", async (t) => {
+  const sb = sandbox();
+  const dir = `/tmp/term-backups-${process.pid}`;
+  const s = screen('backup');
+  s.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=${dir}`, '--yes']));
+  const code = await s.waitForExit(300_000);
+  const out = s.output();
+  t.is(code, 0, out);
+  const path = new RegExp(`${dir}/[^\\s'"]+\\.db`).exec(out)?.[0];
+  t.truthy(path, `the snapshot's path is on screen:\n${out}`);
+  const sum = /\b[0-9a-f]{64}\b/.exec(out)?.[0];
+  t.truthy(sum, `its sha256 is on screen:\n${out}`);
+  // the very sha256 of the file the run wrote, read on the controller
+  const { createHash } = await import('node:crypto');
+  t.is(createHash('sha256').update(readFileSync(path!)).digest('hex'), sum ?? '');
+});
+
+test.serial('NO_COLOR: no escape code reaches the screen, recap included', async (t) => {
+  const sb = sandbox();
+  const s = new Screen('nocolor', { cols: 100, rows: 30 });
+  screens.push(s);
+  s.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=/tmp/term-backups-${process.pid}`, '--yes', '--check']), { NO_COLOR: '1' });
+  const code = await s.waitForExit(300_000);
+  const out = s.history(true);
+  t.is(code, 0, out);
+  t.regex(out, /RECAP/);
+  // tmux writes a colour it was given back as an SGR sequence; with NO_COLOR there is none
+  t.notRegex(out, /\x1b\[[0-9;]*m/, 'no colour');
+  // and without NO_COLOR there is colour, so the check above can fail
+  const c = new Screen('color', { cols: 100, rows: 30 });
+  screens.push(c);
+  c.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=/tmp/term-backups-${process.pid}`, '--yes', '--check']));
+  await c.waitForExit(300_000);
+  t.regex(c.history(true), /\x1b\[[0-9;]*m/, 'colour without NO_COLOR');
+});
+
+/** each shipped runbook with what it needs to reach its confirmation on a healthy sandbox */
+function shipped(): { playbook: string; args: string[]; summary?: RegExp }[] {
+  const dir = `/tmp/term-backups-${process.pid}`;
+  const snapshot = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.db')).map((n) => join(dir, n))[0] : undefined;
+  return [
+    { playbook: 'playbooks/etcd-heartbeat-tuning.yaml', args: ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000'], summary: /Set heartbeat-interval=200 ms/ },
+    { playbook: 'playbooks/etcd-backup.yaml', args: ['-e', `backup_dir=${dir}`] },
+    { playbook: 'playbooks/restore-etcd.yaml', args: ['-e', `snapshot=${snapshot ?? 'missing'}`] },
+    { playbook: 'playbooks/etcd-maintenance.yaml', args: [] },
+    { playbook: 'playbooks/replace-member.yaml', args: ['-e', 'member=node3'] },
+  ];
+}
+
+for (const [i] of [0, 1, 2, 3, 4].entries()) {
+  test.serial(`the confirmation of shipped runbook #${i + 1} fits 80x24 with its summary visible, then Ctrl-C exits 130`, async (t) => {
+    t.timeout(600_000);
+    const sb = sandbox();
+    const { playbook, args, summary } = shipped()[i]!;
+    const s = screen(`fit${i}`);
+    t.teardown(() => s.close());
+    s.startCli(applyArgs(sb, playbook, args));
+    await s.waitFor(() => /Proceed\?/.test(s.screen().join('\n')) || s.exitStatus() !== undefined, 240_000, `${playbook}: the prompt`);
+    const shown = s.screen();
+    const text = shown.join('\n');
+    t.log(`${playbook}\n${text}`);
+    t.regex(text, /Proceed\?/, `${playbook} reached its prompt:\n${s.output()}`);
+    t.true(shown.length <= 24);
+    const joined = text.replace(/\n/g, '');
+    t.regex(joined, /Inventory .*: \d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
+    if (summary) t.regex(joined, summary, "the play's own confirm text is on screen with the prompt");
+    t.notRegex(s.output(), /\{\{|\}\}/, 'no raw template');
+    s.send('C-c');
+    t.is(await s.waitForExit(60_000), 130);
+  });
+}
