@@ -100,6 +100,9 @@ def parse_pod(path, data):
     for c in containers:
         if not isinstance(c, dict) or not c.get("name"):
             raise ManifestError("a container has no name")
+        for field in ("command", "args"):
+            if not isinstance(c.get(field) or [], list):
+                raise ManifestError(f"container {c.get('name')}: {field} is not a list")
         argv = list(c.get("command") or []) + list(c.get("args") or [])
         if not argv or not all(isinstance(a, (str, int, float)) for a in argv):
             raise ManifestError(f"container {c.get('name')} has no command (images are not emulated)")
