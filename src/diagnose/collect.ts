@@ -166,21 +166,21 @@ export async function collect(opts: CollectOptions): Promise<{ members: MemberRe
     // the first member of the majority's cluster that answers
     const candidates = states.map((s, j) => j).filter((j) => states[j]!.conn && first[j]!.status?.clusterId === clusterId);
     for (const i of candidates) {
-    const conn = states[i]!.conn!;
-    try {
-      const [list, alarms] = await Promise.all([listMembersForReport(conn, timeoutMs), listAlarms(conn, timeoutMs)]);
-      const hostOf = (m: { name: string; peerUrls: readonly string[] }) =>
-        states.find((s) => (m.name !== '' && s.config.name === m.name) || m.peerUrls.includes(s.config.peerUrl))?.host ?? null;
-      const hostOfId = new Map(list.members.map((m) => [m.id, hostOf(m)]));
-      return {
-        clusterId,
-        members: list.members.map((m) => ({ ...m, host: hostOf(m) })),
-        alarms: alarms.map((a) => ({ memberId: a.memberId, alarm: a.alarm, host: hostOfId.get(a.memberId) ?? null })),
-        leaderId: first[i]!.status?.leaderId || null,
-      };
-    } catch (e) {
-      states[i]!.errors.push(`member list: ${msg(e)}`);
-    }
+      const conn = states[i]!.conn!;
+      try {
+        const [list, alarms] = await Promise.all([listMembersForReport(conn, timeoutMs), listAlarms(conn, timeoutMs)]);
+        const hostOf = (m: { name: string; peerUrls: readonly string[] }) =>
+          states.find((s) => (m.name !== '' && s.config.name === m.name) || m.peerUrls.includes(s.config.peerUrl))?.host ?? null;
+        const hostOfId = new Map(list.members.map((m) => [m.id, hostOf(m)]));
+        return {
+          clusterId,
+          members: list.members.map((m) => ({ ...m, host: hostOf(m) })),
+          alarms: alarms.map((a) => ({ memberId: a.memberId, alarm: a.alarm, host: hostOfId.get(a.memberId) ?? null })),
+          leaderId: first[i]!.status?.leaderId || null,
+        };
+      } catch (e) {
+        states[i]!.errors.push(`member list: ${msg(e)}`);
+      }
     }
     return empty;
   })();
