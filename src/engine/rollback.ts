@@ -62,9 +62,9 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
       const task = group[0]!.task;
       const named = (t: typeof task, host: string) => displayName(t, runner.varsFor(host, t));
       const first = group[0]!.host;
-      // the title as an operator reads it: rendered when every host reads it the same way
-      const shown = [...new Set(group.map((e) => named(e.task, e.host)))];
-      const title = shown.length === 1 ? shown[0]! : task.name;
+      // one title for the whole group, as its first host reads it; each host's own reading is in
+      // its rollback:step events
+      const title = named(task, first);
       for (const [i, step] of task.rollback.entries()) {
         if (stopped(targetsOf(step, group.map((e) => e.host)), named(step, first))) continue;
         await phase(run, `${named(step, first)} (undo of "${short(title)}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {

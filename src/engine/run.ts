@@ -299,6 +299,20 @@ function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void {
       const vars = runner.varsFor(host);
       const rendered = (name: string, raw: unknown) => (containsTemplate(raw) ? vars[name] : raw);
       for (const layer of [ctx.inventory.varsFor(host), scope.play.vars, scope.varsFilesVars, ctx.extraVars]) ctx.secrets.addNamed(layer, rendered);
+      // task vars too: the confirmation shows rendered commands before any task has run
+      const { play } = scope;
+      for (const t of [...play.preflight, ...play.tasks, ...play.tasks.flatMap((x) => x.rollback), ...play.handlers, ...play.rollback]) {
+        if (!t.vars) continue;
+        ctx.secrets.addNamed(t.vars, (name, raw) => {
+          if (!containsTemplate(raw)) return raw;
+          try {
+            return runner.varsFor(host, t)[name];
+          } catch {
+            // it reads what an earlier task registers: it is noted when its task runs
+            return undefined;
+          }
+        });
+      }
     }
   }
 }

@@ -203,6 +203,6 @@ test('failure and UNDO lines name tasks as the hosts read them, never `{{ invent
   t.true(undo.length > 0);
   for (const e of undo) if (e.type === 'rollback:step') t.notRegex(`${e.undoes} ${e.step}`, /\{\{/);
   const titles = events.filter((e) => e.type === 'task:start' && e.phase === 'rollback').map((e) => (e as { task: string }).task);
-  t.deepEqual(titles, ['undo "stop a": start a again']);
+  t.deepEqual(titles, ['start a again (undo of "stop a")']);
   t.true(undo.some((e) => e.type === 'rollback:step' && e.host === 'b' && e.undoes === 'stop b' && e.step === 'start b again'));
 });

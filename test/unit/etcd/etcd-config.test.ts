@@ -257,8 +257,9 @@ test('module: a static pod manifest is edited through /etc/kubernetes/tmp, never
   t.is(content!.toString(), MANIFEST.replace('--snapshot-count=10000', '--snapshot-count=20000').replace('ca.crt\n    image:', 'ca.crt\n    - --heartbeat-interval=500\n    image:'));
   t.true(h.commands.some((c) => c === "mkdir -p -m 0700 -- /etc/kubernetes/tmp"));
   const [finish] = h.matching(/^fail\(\)/);
-  t.regex(finish!, /cp -p -- \/etc\/kubernetes\/manifests\/etcd\.yaml '\/etc\/kubernetes\/tmp\/etcd\.yaml\.[^']+~'/);
-  t.regex(finish!, /mv -f -- \/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-tmp-[0-9a-f]+ \/etc\/kubernetes\/manifests\/etcd\.yaml/);
+  t.regex(finish!, /cp -p -- \/etc\/kubernetes\/manifests\/etcd\.yaml '\/etc\/kubernetes\/tmp\/\.etcd\.yaml\.[^']+~\.runbook-tmp-[0-9a-f]+'/);
+  t.regex(finish!, /mv -f -T -- '\/etc\/kubernetes\/tmp\/\.etcd\.yaml\.[^']+~\.runbook-tmp-[0-9a-f]+' '\/etc\/kubernetes\/tmp\/etcd\.yaml\.[^']+~'/);
+  t.regex(finish!, /mv -f -T -- \/etc\/kubernetes\/tmp\/\.etcd\.yaml\.runbook-tmp-[0-9a-f]+ \/etc\/kubernetes\/manifests\/etcd\.yaml/);
   // nothing ever named inside the manifests dir except the manifest itself
   for (const c of [...h.commands, ...h.puts.map((p) => p.dest)]) {
     for (const m of c.matchAll(/\/etc\/kubernetes\/manifests\/[^\s';]*/g)) t.is(m[0], MANIFEST_PATH, c);

@@ -18,12 +18,9 @@ const SHELL_KEYS = new Set(['shell', 'ansible.builtin.shell', 'ansible.legacy.sh
  * Expressions allowed without `| quote`, exactly as written between the braces. Each must be
  * provably not a string that could carry shell syntax.
  */
-const ALLOWED: Record<string, string> = {
-  // a built-in that runbook sets itself on the top layer of variables (task-runner.ts builtins),
-  // so neither -e nor inventory can redefine it; always of the form 20261122T101502Z-3f9a
-  // (run-dir.ts newRunId, checked below)
-  run_id: 'runbook-generated, [0-9TZ]+-[0-9a-f]{4}, not overridable',
-};
+// Values a shell step may use unquoted, each with the reason it can hold no shell syntax. Empty
+// now: the steps that used `run_id` bare became modules. An entry no playbook uses fails below.
+const ALLOWED: Record<string, string> = {};
 
 interface Finding {
   file: string;
