@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { readRemoteFile, statRemote } from '../../modules/lib/remote-file.js';
 import type { Module, ModuleResult } from '../../modules/types.js';
-import { resolveConfigStyle } from '../config-style.js';
-import { hostConfig, memberHost } from '../context.js';
 import { ConfigTextError, OPTION_NAME, readEnvOptions, readUnitFlags } from './config-text.js';
 import { failed } from './common.js';
-import { configFilePath, editText } from './etcd-config.js';
+import { configTarget, editText } from './etcd-config.js';
 import { ManifestError, readManifestFlags } from './manifest-text.js';
 
 const schema = z
@@ -40,12 +38,8 @@ export const etcdConfigRead: Module<EtcdConfigReadArgs> = {
   describe: (a) => `read the etcd configuration${a.options.length ? ` (${a.options.join(', ')})` : ''}${a.set ? ' and check it can be edited' : ''}`,
   async run(ctx, args): Promise<ModuleResult> {
     const a = schema.parse(args);
-    const host = memberHost(ctx);
-    const config = hostConfig(ctx, host);
-    const resolved = a.style !== undefined ? { style: a.style, detected: false } : await resolveConfigStyle(ctx, host);
-    const style = resolved.style;
-    const path = a.path ?? (await configFilePath(ctx, host, style));
-    const base = { style, style_detected: resolved.detected, path };
+    const { host, config, style, detected, path } = await configTarget(ctx, a);
+    const base = { style, style_detected: detected, path };
     const st = await statRemote(ctx, path);
     if (!st.exists || st.type !== 'file') return failed(`${path} is not a file on ${host}: set etcd_config_style and ${style === 'static_pod' ? 'etcd_manifest' : style === 'env' ? 'etcd_config_file' : 'etcd_unit_file'} to where etcd's options are kept`, base);
     const text = (await readRemoteFile(ctx, path)).toString('utf8');
@@ -55,7 +49,7 @@ export const etcdConfigRead: Module<EtcdConfigReadArgs> = {
       let wouldChange = false;
       if (a.set) wouldChange = editText(style, text, Object.fromEntries(Object.entries(a.set).map(([o, v]) => [o, String(v)]))).changed;
       const shown = wanted.map((o) => `${o}=${options[o] ?? '(unset)'}`).join(', ');
-      const how = `${style}${resolved.detected ? ', detected' : ''}`;
+      const how = `${style}${detected ? ', detected' : ''}`;
       return {
         changed: false,
         msg: `${path} (${how})${shown ? `: ${shown}` : ''}${a.set ? (wouldChange ? '; the edit can be made' : '; already as wanted') : ''}`,

@@ -59,6 +59,19 @@ function describeChanges(edit: OptionEdit, settings: Record<string, string>): st
     .join(', ');
 }
 
+/**
+ * The member a task edits or reads, how it runs and the file holding its options: the task's
+ * `style`/`path` when given, else the inventory's, else detected on the host.
+ */
+export async function configTarget(ctx: ModuleContext, a: { style?: EtcdConfigStyle; path?: string }) {
+  // the member on the host the task is connected to, as for every etcd module
+  const host = memberHost(ctx);
+  const config = hostConfig(ctx, host);
+  const resolved = a.style !== undefined ? { style: a.style, detected: false } : await resolveConfigStyle(ctx, host);
+  const path = a.path ?? (await configFilePath(ctx, host, resolved.style));
+  return { host, config, style: resolved.style, detected: resolved.detected, path };
+}
+
 /** where a member keeps its options in this style: the inventory's path, else the usual one */
 export async function configFilePath(ctx: ModuleContext, host: string, style: EtcdConfigStyle): Promise<string> {
   const config = hostConfig(ctx, host);
@@ -112,12 +125,7 @@ export const etcdConfig: Module<EtcdConfigArgs> = {
       : `set ${Object.entries(a.set ?? {}).map(([o, v]) => `${o}=${String(v)}`).join(' ')} in the etcd ${a.style ?? 'config'}${a.path ? ` (${a.path})` : ''}`,
   async run(ctx, args): Promise<ModuleResult> {
     const a = schema.parse(args);
-    // the member on the host the task is connected to, as for every etcd module
-    const host = memberHost(ctx);
-    const config = hostConfig(ctx, host);
-    const resolved = a.style !== undefined ? { style: a.style, detected: false } : await resolveConfigStyle(ctx, host);
-    const style = resolved.style;
-    const path = a.path ?? (await configFilePath(ctx, host, style));
+    const { host, config, style, detected, path } = await configTarget(ctx, a);
     if (a.restore !== undefined) return restoreBackup(ctx, { path, backup: a.restore, style, manifest: config.manifest });
     const settings = Object.fromEntries(Object.entries(a.set!).map(([o, v]) => [o, String(v)]));
 
@@ -136,7 +144,7 @@ export const etcdConfig: Module<EtcdConfigArgs> = {
     const data: Record<string, unknown> = {
       path,
       style,
-      style_detected: resolved.detected,
+      style_detected: detected,
       before: edit.before,
       after: settings,
       names: style === 'env' ? Object.fromEntries(Object.keys(settings).map((o) => [o, envNameOf(o)])) : Object.fromEntries(Object.keys(settings).map((o) => [o, `--${o}`])),

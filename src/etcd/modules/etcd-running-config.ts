@@ -29,6 +29,15 @@ const schema = z
 
 export type EtcdRunningConfigArgs = z.infer<typeof schema>;
 
+/** with $pid found: print it, its command line and environment (base64, so any byte survives) */
+const PRINT_PROCESS = [
+  'echo "pid=$pid"',
+  'cat /proc/$pid/environ >/dev/null || exit 13',
+  'echo "comm=$(cat /proc/$pid/comm)"',
+  'echo "cmdline=$(base64 -w 0 < /proc/$pid/cmdline)"',
+  'echo "environ=$(base64 -w 0 < /proc/$pid/environ)"',
+];
+
 /**
  * Find the unit's main process (or its etcd child, when the unit starts etcd through a shell)
  * and print its pid, command line and environment, base64 so any byte survives.
@@ -38,11 +47,7 @@ export function probeCommand(unit: string): string {
     sh`pid=$(systemctl show -p MainPID ${unit} 2>/dev/null | sed -n 's/^MainPID=//p')`,
     'case "$pid" in ""|0) echo "pid=0"; exit 0;; esac',
     'if [ "$(cat /proc/$pid/comm 2>/dev/null)" != etcd ]; then c=$(pgrep -P "$pid" -x etcd 2>/dev/null | head -n 1); [ -n "$c" ] && pid=$c; fi',
-    'echo "pid=$pid"',
-    'cat /proc/$pid/environ >/dev/null || exit 13',
-    'echo "comm=$(cat /proc/$pid/comm)"',
-    'echo "cmdline=$(base64 -w 0 < /proc/$pid/cmdline)"',
-    'echo "environ=$(base64 -w 0 < /proc/$pid/environ)"',
+    ...PRINT_PROCESS,
   ].join('\n');
 }
 
@@ -57,11 +62,7 @@ export function podProbeCommand(name: string): string {
     sh`for p in $(pgrep -x etcd 2>/dev/null); do if tr '\\0' '\\n' < /proc/$p/cmdline 2>/dev/null | grep -qxF -e ${`--name=${name}`}; then pid=$p; fi; done`,
     '[ -n "$pid" ] || pid=$(pgrep -n -x etcd 2>/dev/null)',
     'case "$pid" in ""|0) echo "pid=0"; exit 0;; esac',
-    'echo "pid=$pid"',
-    'cat /proc/$pid/environ >/dev/null || exit 13',
-    'echo "comm=$(cat /proc/$pid/comm)"',
-    'echo "cmdline=$(base64 -w 0 < /proc/$pid/cmdline)"',
-    'echo "environ=$(base64 -w 0 < /proc/$pid/environ)"',
+    ...PRINT_PROCESS,
   ].join('\n');
 }
 
