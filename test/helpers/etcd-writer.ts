@@ -150,9 +150,13 @@ export function startWriter(opts: WriterOptions): { stop(): Promise<WriterReport
           break;
         } catch (e) {
           report.failedAttempts++;
-          outage ??= { from: lastAck, to: 0, ms: 0, failedAttempts: 0, errors: [] };
-          outage.failedAttempts++;
-          if (outage.errors.length < 5) outage.errors.push(`${opts.endpoints[current]}: ${(e as Error).message.split('\n')[0]}`);
+          // before the first acknowledged write the client is still connecting (TLS handshakes on a
+          // busy machine): the cluster was never seen up, so nothing has gone down yet
+          if (report.acknowledged.length > 0) {
+            outage ??= { from: lastAck, to: 0, ms: 0, failedAttempts: 0, errors: [] };
+            outage.failedAttempts++;
+            if (outage.errors.length < 5) outage.errors.push(`${opts.endpoints[current]}: ${(e as Error).message.split('\n')[0]}`);
+          }
           current = (current + 1) % clients.length;
           if (stopping) break;
           await new Promise((r) => setTimeout(r, 20));
