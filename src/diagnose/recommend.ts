@@ -13,7 +13,9 @@ export interface RecommendContext {
 export function runbookAction(ctx: RecommendContext, runbook: string, extraVars: Record<string, string>, text: string): Action {
   const inv = ctx.inventory.map((i) => `-i ${quote(i)}`).join(' ');
   const vars = Object.entries(extraVars)
-    .map(([k, v]) => `-e ${quote(`${k}=${v}`)}`)
+    // the names are the runbooks' own identifiers; only the value can need quoting, and leaving
+    // `name=` bare keeps the line as an operator would type it
+    .map(([k, v]) => `-e ${k}=${quote(v)}`)
     .join(' ');
   return {
     runbook,

@@ -162,7 +162,9 @@ export class HostStates {
     const undoneTasks = [...s.changed.values()].filter((c) => c.undone).length;
     for (const [path, f] of s.files) if (f.restored) fine.push(`${path} restored${f.backup ? ` (same as ${f.backup})` : ''}`);
     for (const svc of s.touchedServices) if (s.services.get(svc) === 'running') fine.push(`${svc} running`);
-    if (problems.length) return [...problems, ...fine].join('; ');
+    // after a rollback, anything still wrong means the rollback did not finish its job: said in the
+    // words cron mails and pagers are grepped for
+    if (problems.length) return `${this.rollbackStarted ? 'ROLLBACK INCOMPLETE: ' : ''}${[...problems, ...fine].join('; ')}`;
     if (s.changed.size === 0 && s.undoneSteps === 0) return s.failed.length ? `nothing was changed (${s.failed.map((f) => `"${f.task}" failed`).join(', ')})` : 'untouched';
     if (undoneTasks > 0 || s.undoneSteps > 0) return ['changed, then rolled back', ...fine].join('; ');
     return ['changed, no rollback steps declared', ...fine].join('; ');
