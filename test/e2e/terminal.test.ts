@@ -96,7 +96,12 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
   const code = await s.waitForExit(300_000);
   const out = s.output();
   t.log(out.slice(out.indexOf('ROLLBACK')));
-  t.is(code, 130, out);
+  // 6 when the stop left the rollback unfinished (the usual case: hosts may be half-changed),
+  // 130 when the rollback had finished before the third press
+  const last = summaries().filter((w) => w.exitCode === code);
+  t.true(code === 6 || code === 130, out);
+  t.true(last.some((w) => w.status === (code === 6 ? 'rollback_failed' : 'interrupted')), `exit ${code} and the summary agree`);
+  if (code === 6) t.regex(out, /ROLLBACK WAS INCOMPLETE/);
   t.true(s.cursorVisible(), 'the cursor is shown again');
   t.regex(out, /RECAP/, out);
 
@@ -117,7 +122,7 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
   }
   const written = summaries();
   t.is(written.length, before + 1, 'summary.json written');
-  t.true(written.some((w) => w.exitCode === 130), 'the summary says 130');
+  t.true(written.some((w) => w.exitCode === code), `the summary says ${code}`);
   await resetCluster(sb);
 });
 
@@ -185,7 +190,8 @@ for (const [i] of [0, 1, 2, 3, 4].entries()) {
     t.regex(text, /Proceed\?/, `${playbook} reached its prompt:\n${s.output()}`);
     t.true(shown.length <= 24);
     const joined = text.replace(/\n/g, '');
-    t.regex(joined, /Inventory .*: \d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
+    // a long inventory path wraps; the screen drops the space at the wrap
+    t.regex(joined, /Inventory .*:\s*\d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
     if (summary) t.regex(joined, summary, "the play's own confirm text is on screen with the prompt");
     t.notRegex(s.output(), /\{\{|\}\}/, 'no raw template');
     s.send('C-c');
