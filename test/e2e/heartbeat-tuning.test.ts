@@ -10,7 +10,7 @@ import test from 'ava';
 import type { RunEvent } from '../../src/events/types.js';
 import { keysUnder, startWriter } from '../helpers/etcd-writer.js';
 import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
-import { allMembersHealthy, eventuallyDefined } from '../helpers/etcd-data.js';
+import { allMembersHealthy, eventuallyDefined, leaderHost } from '../helpers/etcd-data.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 
 const PLAYBOOK = 'playbooks/etcd-heartbeat-tuning.yaml';
@@ -26,16 +26,6 @@ test.after(() => cli.remove());
 /** `runbook apply` as an operator runs it, events as JSON lines */
 function apply(sb: Sandbox, extra: string[]): Promise<CliResult> {
   return cli.apply(PLAYBOOK, { inventory: sb.inventoryYaml, args: extra, timeoutMs: 900_000 });
-}
-
-async function leaderHost(sb: Sandbox): Promise<string> {
-  for (const h of HOSTS) {
-    const r = await sb.etcdctl(h, ['endpoint', 'status', '-w', 'json']);
-    const raw = r.stdout.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"');
-    const m = /"member_id":"(\d+)".*?"leader":"(\d+)"/s.exec(raw);
-    if (m && m[1] === m[2]) return h;
-  }
-  throw new Error('no member leads');
 }
 
 interface Running {

@@ -10,7 +10,7 @@
  */
 import test from 'ava';
 import type { RunEvent } from '../../src/events/types.js';
-import { allMembersHealthy } from '../helpers/etcd-data.js';
+import { allMembersHealthy, leaderHost } from '../helpers/etcd-data.js';
 import { fillUntilNoSpace, keysUnder, putKeys } from '../helpers/etcd-writer.js';
 import { CliSession, describeRun, type CliResult } from '../helpers/runbook-cli.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
@@ -38,16 +38,6 @@ async function running(sb: Sandbox, host: string): Promise<{ pid: string; flags:
 
 async function manifestSums(sb: Sandbox): Promise<string[]> {
   return Promise.all(HOSTS.map(async (h) => (await sb.hostExec(h, `sha256sum ${MANIFEST}; ls -A /etc/kubernetes/manifests`)).stdout));
-}
-
-async function leaderHost(sb: Sandbox): Promise<string> {
-  for (const h of HOSTS) {
-    const r = await sb.etcdctl(h, ['endpoint', 'status', '-w', 'json']);
-    const raw = r.stdout.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"');
-    const m = /"member_id":"(\d+)".*?"leader":"(\d+)"/s.exec(raw);
-    if (m && m[1] === m[2]) return h;
-  }
-  throw new Error('no member leads');
 }
 
 const hostEnds = (r: CliResult, task: RegExp) =>

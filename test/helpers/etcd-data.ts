@@ -272,3 +272,14 @@ export async function inodeOf(sb: Sandbox, host: HostRef, path: string): Promise
   const r = await sb.hostExec(host, `stat -c %i ${shellQuote(path)} 2>/dev/null || true`);
   return r.stdout.trim();
 }
+
+/** The host whose member leads, asked of each member in turn (ids as strings: they exceed 2^53). */
+export async function leaderHost(sb: Sandbox): Promise<string> {
+  for (const { inventoryName: h } of sb.hosts) {
+    const r = await sb.etcdctl(h, ['endpoint', 'status', '-w', 'json']);
+    const raw = r.stdout.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"');
+    const m = /"member_id":"(\d+)".*?"leader":"(\d+)"/s.exec(raw);
+    if (m && m[1] === m[2]) return h;
+  }
+  throw new Error('no member leads');
+}
