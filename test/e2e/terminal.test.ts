@@ -8,7 +8,7 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { allMembersHealthy } from '../helpers/etcd-data.js';
-import { CliSession } from '../helpers/runbook-cli.js';
+import { CliSession, runCli } from '../helpers/runbook-cli.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
 import { Screen } from '../helpers/terminal.js';
 
@@ -72,11 +72,12 @@ test.serial('Ctrl-C at the confirmation prompt exits 130, nothing changed, no ra
   t.true(s.cursorVisible(), 'the cursor is shown again');
 });
 
-test.serial('three Ctrl-C during a rolling restart: every member left stopped or half-changed is named on screen, the terminal restored, summary.json written', async (t) => {
-  t.timeout(900_000);
-  const sb = sandbox();
-  const before = summaries().length;
-  const s = screen('three-cc', 120, 40);
+/**
+ * One attempt at the three presses. The second must land while the rollback still runs; on this
+ * machine a rollback can finish first, and then there is nothing to stop: the attempt says so
+ * (undefined) and the test tries again on a reset cluster.
+ */
+async function threePresses(sb: Sandbox, s: Screen): Promise<number | undefined> {
   s.startCli(applyArgs(sb, 'playbooks/etcd-heartbeat-tuning.yaml', ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000']));
   await s.waitFor(/Proceed\?/, 120_000, 'the confirmation prompt');
   s.send('y', 'Enter');
@@ -88,12 +89,46 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
   await s.waitFor(/ROLLBACK/, 120_000, 'the rollback');
   await s.waitFor(/❯ rollback: /, 120_000, 'a rollback step');
   s.send('C-c');
-  await s.waitFor(/Press Ctrl-C again within \d+s to stop anyway/, 30_000, 'the stop warning');
+  const warning = /Press Ctrl-C again within \d+s to stop anyway/g;
+  const warned = () => (s.history().match(warning) ?? []).length;
+  await s.waitFor(() => warned() > 0 || s.exitStatus() !== undefined, 60_000, 'the stop warning');
+  if (warned() === 0) return undefined;
+  // the third confirms. A press that reaches a slow machine after the warning's few seconds only
+  // shows the warning again (the product's rule); then press again until the stop is taken.
+  const stopped = () => /Ctrl-C: stopping the rollback now/.test(s.history()) || s.exitStatus() !== undefined;
+  for (let tries = 0; !stopped() && tries < 5; tries++) {
+    // the live view may print one notice more than once: count what is there before the press
+    const shown = warned();
+    s.send('C-c');
+    await s.waitFor(() => stopped() || warned() > shown, 60_000, 'the stop, or the warning again');
+  }
+  return s.waitForExit(300_000);
+}
+
+test.serial('three Ctrl-C during a rolling restart: every member left stopped or half-changed is named on screen, the terminal restored, summary.json written', async (t) => {
+  t.timeout(1_800_000);
+  const sb = sandbox();
+  let s: Screen | undefined;
+  // teardowns run last-registered first: the run still on screen (after a failed wait) is ended
+  // before the cluster is reset, so that nothing of this test reaches the next one
+  t.teardown(() => resetCluster(sb));
+  t.teardown(() => s?.close());
+  const before = summaries().length;
+  let code: number | undefined;
+  let attempts = 0;
+  for (let attempt = 1; attempt <= 3 && code === undefined; attempt++) {
+    s = screen(`three-cc-${attempt}`, 120, 40);
+    attempts = attempt;
+    code = await threePresses(sb, s);
+    if (code === undefined) {
+      t.log(`attempt ${attempt}: the rollback finished before the second Ctrl-C reached it; again`);
+      s.close();
+      await resetCluster(sb);
+    }
+  }
+  if (code === undefined || !s) return t.fail('in 3 attempts the rollback always finished before the second Ctrl-C');
   const warning = s.history();
   t.regex(warning, /Stopping the rollback now would leave:/);
-  // the third confirms
-  s.send('C-c');
-  const code = await s.waitForExit(300_000);
   const out = s.output();
   t.log(out.slice(out.indexOf('ROLLBACK')));
   // 6 when the stop left the rollback unfinished (the usual case: hosts may be half-changed),
@@ -121,15 +156,15 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
     }
   }
   const written = summaries();
-  t.is(written.length, before + 1, 'summary.json written');
+  t.is(written.length, before + attempts, 'a summary.json for every run');
   t.true(written.some((w) => w.exitCode === code), `the summary says ${code}`);
-  await resetCluster(sb);
 });
 
 test.serial("a backup's path and sha256 are on screen at the end of the run (80x24)", async (t) => {
   const sb = sandbox();
   const dir = `/tmp/term-backups-${process.pid}`;
   const s = screen('backup');
+  t.teardown(() => s.close());
   s.startCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=${dir}`, '--yes']));
   const code = await s.waitForExit(300_000);
   const out = s.output();
@@ -167,7 +202,7 @@ function shipped(): { playbook: string; args: string[]; summary?: RegExp }[] {
   const dir = `/tmp/term-backups-${process.pid}`;
   const snapshot = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.db')).map((n) => join(dir, n))[0] : undefined;
   return [
-    { playbook: 'playbooks/etcd-heartbeat-tuning.yaml', args: ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000'], summary: /Set heartbeat-interval=200 ms/ },
+    { playbook: 'playbooks/etcd-heartbeat-tuning.yaml', args: ['-e', 'heartbeat_interval=200', '-e', 'election_timeout=2000'], summary: /Setheartbeat-interval=200ms/ },
     { playbook: 'playbooks/etcd-backup.yaml', args: ['-e', `backup_dir=${dir}`] },
     { playbook: 'playbooks/restore-etcd.yaml', args: ['-e', `snapshot=${snapshot ?? 'missing'}`] },
     { playbook: 'playbooks/etcd-maintenance.yaml', args: [] },
@@ -179,6 +214,11 @@ for (const [i] of [0, 1, 2, 3, 4].entries()) {
   test.serial(`the confirmation of shipped runbook #${i + 1} fits 80x24 with its summary visible, then Ctrl-C exits 130`, async (t) => {
     t.timeout(600_000);
     const sb = sandbox();
+    // the restore needs a snapshot: the backup test's, or one taken here when that test did not run
+    if (i === 2 && !/snapshot=\/.*\.db$/.test(shipped()[2]!.args[1]!)) {
+      const r = await runCli(applyArgs(sb, 'playbooks/etcd-backup.yaml', ['-e', `backup_dir=/tmp/term-backups-${process.pid}`, '--yes']));
+      t.is(r.code, 0, r.stdout + r.stderr);
+    }
     const { playbook, args, summary } = shipped()[i]!;
     const s = screen(`fit${i}`);
     t.teardown(() => s.close());
@@ -189,9 +229,10 @@ for (const [i] of [0, 1, 2, 3, 4].entries()) {
     t.log(`${playbook}\n${text}`);
     t.regex(text, /Proceed\?/, `${playbook} reached its prompt:\n${s.output()}`);
     t.true(shown.length <= 24);
-    const joined = text.replace(/\n/g, '');
-    // a long inventory path wraps; the screen drops the space at the wrap
-    t.regex(joined, /Inventory .*:\s*\d+ host\(s\)/, 'the inventory and hosts are on screen with the prompt');
+    // where a line wraps depends on the checkout's path, and the screen drops the space at a wrap:
+    // the texts are compared with every blank taken out
+    const joined = text.replace(/\s+/g, '');
+    t.regex(joined, /Inventory\/.*:\d+host\(s\)/, 'the inventory and hosts are on screen with the prompt');
     if (summary) t.regex(joined, summary, "the play's own confirm text is on screen with the prompt");
     t.notRegex(s.output(), /\{\{|\}\}/, 'no raw template');
     s.send('C-c');
