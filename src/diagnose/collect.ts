@@ -272,6 +272,7 @@ function buildReport(
       sinceMinutes: opts.logSinceMinutes,
       counts: d ? countLogLines(d.logLines, now - opts.logSinceMinutes * 60_000) : [],
     },
+    staticPod: d?.podManifests ? { manifestDir: d.podManifests, etcdManifest: d.etcdManifest, kubelet: d.kubeletActive } : null,
     kube:
       d && (d.kcm || d.kubelet)
         ? { manifest: d.kcm, nodeMonitorGracePeriodS: goDurationSeconds(d.gracePeriod), nodeStatusUpdateFrequencyS: goDurationSeconds(d.nodeStatusUpdateFrequency) }

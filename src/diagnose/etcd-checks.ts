@@ -64,11 +64,9 @@ export function etcdFindings(members: readonly MemberReport[], cluster: ClusterV
       severity: 'critical',
       title: `etcd on ${m.host} does not answer`,
       members: [m.host],
-      evidence: { [m.host]: { service: m.service, error: m.errors.find((e) => /etcd/.test(e)) ?? m.errors[0] ?? null, listed_by_cluster: listed ? 'yes' : 'no' } },
-      probableCause: m.service === 'active' ? 'the process runs but does not serve clients (starting up, stuck, or its client URL is wrong)' : `the member is stopped (service ${m.service ?? 'unknown'}); the cluster runs without it and tolerates one failure less`,
-      action: manualAction(
-        `start it (systemctl start ${m.unit} on ${m.host}) and read its log; if it does not stay up or cannot rejoin, replace it: runbook apply playbooks/replace-member.yaml ${rc.inventory.map((i) => `-i ${i}`).join(' ')} -e member=${m.host}`,
-      ),
+      evidence: { [m.host]: { ...(m.staticPod ? { static_pod_manifest: m.staticPod.etcdManifest ?? `missing from ${m.staticPod.manifestDir}`, kubelet: m.staticPod.kubelet } : {}), service: m.service, error: m.errors.find((e) => /etcd/.test(e)) ?? m.errors[0] ?? null, listed_by_cluster: listed ? 'yes' : 'no' } },
+      probableCause: downCause(m),
+      action: manualAction(`${startAdvice(m)}; if it does not stay up or cannot rejoin, replace it: runbook apply playbooks/replace-member.yaml ${rc.inventory.map((i) => `-i ${i}`).join(' ')} -e member=${m.host}`),
     });
   }
 
@@ -200,4 +198,25 @@ export function etcdFindings(members: readonly MemberReport[], cluster: ClusterV
     });
   }
   return findings;
+}
+
+/** why a member that does not answer is down, as far as its host shows */
+function downCause(m: MemberReport): string {
+  if (m.service === 'running' || m.service === 'active') return 'the process runs but does not serve clients (starting up, stuck, or its client URL is wrong)';
+  const pod = m.staticPod;
+  if (pod) {
+    if (pod.kubelet !== 'active') return `etcd runs as a static pod and the kubelet that runs it is ${pod.kubelet || 'not running'}`;
+    if (!pod.etcdManifest) return `etcd runs as a static pod and its manifest is not in ${pod.manifestDir} (moved aside by hand or by an unfinished run?)`;
+    return 'etcd runs as a static pod; its manifest is in place and the kubelet runs, but no etcd process runs: the pod fails to start (see its log)';
+  }
+  return `the member is stopped (service ${m.service ?? 'unknown'}); the cluster runs without it and tolerates one failure less`;
+}
+
+/** how to bring it back: a kubeadm member is started by the kubelet from its manifest, never with systemctl start etcd */
+function startAdvice(m: MemberReport): string {
+  const pod = m.staticPod;
+  if (!pod) return `start it (systemctl start ${m.unit} on ${m.host}) and read its log`;
+  if (pod.kubelet !== 'active') return `start the kubelet on ${m.host} (systemctl start kubelet; it runs etcd from ${pod.manifestDir}/etcd.yaml) and read its log (journalctl -u kubelet)`;
+  if (!pod.etcdManifest) return `put etcd's manifest back into ${pod.manifestDir}/etcd.yaml on ${m.host} (the kubelet starts the pod within seconds); look for it where it was moved (a runbook that parks it says where in its run record)`;
+  return `read the pod's log on ${m.host} (/var/log/pods/kube-system_etcd-*/etcd/*.log, or crictl logs) and check ${pod.etcdManifest}: the kubelet runs it but etcd exits`;
 }

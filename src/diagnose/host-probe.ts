@@ -185,6 +185,12 @@ export function detailScript(d: DetailInput): string {
     );
   }
   s.push(
+    // etcd as a kubeadm static pod: no unit to start; the kubelet runs what its manifest dir holds
+    'if [ -d /etc/kubernetes/manifests ] && { [ -f /etc/kubernetes/manifests/etcd.yaml ] || [ -f /var/lib/kubelet/config.yaml ] || systemctl cat kubelet >/dev/null 2>&1; }; then',
+    '  echo "podmanifests=/etc/kubernetes/manifests"',
+    '  [ -f /etc/kubernetes/manifests/etcd.yaml ] && echo "etcdmanifest=/etc/kubernetes/manifests/etcd.yaml"',
+    '  echo "kubeletactive=$(systemctl is-active kubelet 2>/dev/null | head -n 1)"',
+    'fi',
     'm=/etc/kubernetes/manifests/kube-controller-manager.yaml',
     'if [ -f "$m" ]; then echo "kcm=$m"; echo "grace=$(grep -o -- "--node-monitor-grace-period=[^\\"[:space:]]*" "$m" | head -n 1 | cut -d= -f2)"; fi',
     'k=/var/lib/kubelet/config.yaml',
@@ -212,6 +218,12 @@ export interface DetailProbe {
   gracePeriod: string | null;
   kubelet: string | null;
   nodeStatusUpdateFrequency: string | null;
+  /** the kubelet's static-pod dir, when this host has one (a kubeadm host) */
+  podManifests: string | null;
+  /** etcd's static-pod manifest, when it is in that dir */
+  etcdManifest: string | null;
+  /** `systemctl is-active kubelet` on such a host */
+  kubeletActive: string | null;
 }
 
 function parseDf(line: string | undefined): { mount: string; size: number; free: number } | null {
@@ -258,5 +270,8 @@ export function parseDetail(stdout: string): DetailProbe {
     gracePeriod: empty(one(stdout, 'grace')),
     kubelet: empty(one(stdout, 'kubelet')),
     nodeStatusUpdateFrequency: empty(one(stdout, 'nsuf')),
+    podManifests: empty(one(stdout, 'podmanifests')),
+    etcdManifest: empty(one(stdout, 'etcdmanifest')),
+    kubeletActive: empty(one(stdout, 'kubeletactive')),
   };
 }

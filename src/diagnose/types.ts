@@ -132,6 +132,8 @@ export interface MemberReport {
   clockUncertaintyMs: number | null;
   certs: CertInfo[];
   logs: { source: string | null; sinceMinutes: number; counts: LogCount[] };
+  /** etcd as a static pod (kubeadm): where the kubelet reads manifests, etcd's manifest if it is there, and the kubelet's state */
+  staticPod: { manifestDir: string; etcdManifest: string | null; kubelet: string | null } | null;
   kube: { nodeMonitorGracePeriodS: number | null; nodeStatusUpdateFrequencyS: number | null; manifest: string | null } | null;
 }
 

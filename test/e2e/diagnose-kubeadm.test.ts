@@ -9,6 +9,7 @@
  */
 import test from 'ava';
 import type { DiagnoseReport } from '../../src/diagnose/types.js';
+import { allMembersHealthy } from '../helpers/etcd-data.js';
 import { runCli } from '../helpers/runbook-cli.js';
 import { useSandbox } from '../helpers/sandbox.js';
 
@@ -45,5 +46,29 @@ test.serial('kubeadm layout: metrics on 127.0.0.1:2381, kubeadm certificates, po
     t.is(grace!.evidence.node1!.node_status_update_frequency_s, 10);
   } finally {
     await sb.hostExec('node1', 'rm -f /etc/kubernetes/manifests/kube-controller-manager.yaml /var/lib/kubelet/config.yaml');
+  }
+});
+
+test.serial('a static-pod member whose manifest was moved away: the advice is to put the manifest back, not systemctl start etcd', async (t) => {
+  const sb = sandbox();
+  const parked = '/root/etcd.yaml.diagnose-test';
+  // as a half-done restore leaves it: the kubelet stops the pod once its manifest is gone
+  await sb.hostExec('node2', `mv /etc/kubernetes/manifests/etcd.yaml ${parked}; for i in $(seq 1 600); do pgrep -x etcd >/dev/null || exit 0; sleep 0.2; done; echo "etcd still runs" >&2; exit 1`, { timeoutMs: 180_000 });
+  try {
+    const r = await runCli(['diagnose', '-i', sb.inventoryYaml, '--window', '2s', '-o', 'json'], 180_000);
+    const report = JSON.parse(r.stdout) as DiagnoseReport;
+    const ids = JSON.stringify(report.findings.map((f) => f.id));
+    const down = report.findings.find((f) => f.id === 'member.down');
+    t.truthy(down, ids);
+    t.deepEqual(down!.members, ['node2']);
+    t.regex(down!.probableCause, /static pod and its manifest is not in \/etc\/kubernetes\/manifests/);
+    t.regex(down!.action.text, /put etcd's manifest back into \/etc\/kubernetes\/manifests\/etcd\.yaml on node2/);
+    t.notRegex(down!.action.text, /systemctl start etcd/);
+    t.deepEqual(report.members.find((m) => m.host === 'node2')!.staticPod, { manifestDir: '/etc/kubernetes/manifests', etcdManifest: null, kubelet: 'active' });
+    t.is(report.members.find((m) => m.host === 'node1')!.staticPod?.etcdManifest, '/etc/kubernetes/manifests/etcd.yaml');
+    t.is(r.code, 2);
+  } finally {
+    await sb.hostExec('node2', `mv ${parked} /etc/kubernetes/manifests/etcd.yaml`, { allowFail: true });
+    await allMembersHealthy(sb);
   }
 });

@@ -42,6 +42,7 @@ function member(host: string, over: Partial<MemberReport> = {}): MemberReport {
     clockUncertaintyMs: 1,
     certs: [],
     logs: { source: 'x', sinceMinutes: 15, counts: [] },
+    staticPod: null,
     kube: null,
     ...over,
   };
@@ -134,4 +135,46 @@ test('log lines are counted per pattern, and old ones are not', (t) => {
   t.is(goDurationSeconds('1m30s'), 90);
   t.is(goDurationSeconds('40s'), 40);
   t.is(goDurationSeconds('soon'), null);
+});
+
+/** a member whose etcd does not answer: no status, the host reached over SSH */
+function down(host: string, over: Partial<MemberReport>): MemberReport {
+  return member(host, { status: { first: null, second: null }, metrics: null, reachable: { ssh: true, etcd: false, metrics: false }, ...over });
+}
+const downAction = (m: MemberReport) => allFindings([member('node1'), m, member('node3')], cluster, inv).find((f) => f.id === 'member.down')!;
+
+test('a stopped systemd member: start its unit', (t) => {
+  const f = downAction(down('node2', { service: 'inactive' }));
+  t.regex(f.action.text, /systemctl start etcd\.service on node2/);
+  t.regex(f.action.text, /replace-member\.yaml -i inv\.yaml -e member=node2/);
+});
+
+test('a static-pod member whose kubelet is stopped: start the kubelet, never systemctl start etcd', (t) => {
+  const f = downAction(down('node2', { service: 'inactive', staticPod: { manifestDir: '/etc/kubernetes/manifests', etcdManifest: '/etc/kubernetes/manifests/etcd.yaml', kubelet: 'inactive' } }));
+  t.regex(f.probableCause, /kubelet .* is inactive/);
+  t.regex(f.action.text, /start the kubelet on node2/);
+  t.notRegex(f.action.text, /systemctl start etcd/);
+  t.is(f.evidence.node2!.kubelet, 'inactive');
+});
+
+test('a static-pod member whose manifest was moved away: put the manifest back', (t) => {
+  const f = downAction(down('node2', { service: 'inactive', staticPod: { manifestDir: '/etc/kubernetes/manifests', etcdManifest: null, kubelet: 'active' } }));
+  t.regex(f.probableCause, /manifest is not in \/etc\/kubernetes\/manifests/);
+  t.regex(f.action.text, /put etcd's manifest back into \/etc\/kubernetes\/manifests\/etcd\.yaml on node2/);
+  t.is(f.evidence.node2!.static_pod_manifest, 'missing from /etc/kubernetes/manifests');
+  t.notRegex(f.action.text, /systemctl start etcd/);
+});
+
+test('a static-pod member with its manifest and a running kubelet but no etcd: read the pod log', (t) => {
+  const f = downAction(down('node2', { service: 'inactive', staticPod: { manifestDir: '/etc/kubernetes/manifests', etcdManifest: '/etc/kubernetes/manifests/etcd.yaml', kubelet: 'active' } }));
+  t.regex(f.action.text, /\/var\/log\/pods\/kube-system_etcd-\*/);
+  t.notRegex(f.action.text, /systemctl start/);
+});
+
+test('the detail probe reads the static-pod lines', (t) => {
+  const d = parseDetail('podmanifests=/etc/kubernetes/manifests\netcdmanifest=/etc/kubernetes/manifests/etcd.yaml\nkubeletactive=active\n');
+  t.is(d.podManifests, '/etc/kubernetes/manifests');
+  t.is(d.etcdManifest, '/etc/kubernetes/manifests/etcd.yaml');
+  t.is(d.kubeletActive, 'active');
+  t.is(parseDetail('active=running\n').podManifests, null);
 });
