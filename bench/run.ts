@@ -27,8 +27,9 @@ import { benchDistribute } from './distribute.js';
 import { benchScale } from './scale.js';
 import { benchRestore } from './restore.js';
 import { benchProfile } from './profile.js';
+import { benchDiagnose } from './diagnose.js';
 
-const ALL = ['overhead', 'distribute', 'scale', 'restore', 'profile'] as const;
+const ALL = ['overhead', 'distribute', 'scale', 'restore', 'profile', 'diagnose'] as const;
 type Bench = (typeof ALL)[number];
 
 interface Args {
@@ -137,12 +138,13 @@ async function main(): Promise<number> {
   };
 
   try {
-    const needs3 = ['overhead', 'distribute', 'restore', 'profile'].some((b) => args.only.has(b as Bench));
+    const needs3 = ['overhead', 'distribute', 'restore', 'profile', 'diagnose'].some((b) => args.only.has(b as Bench));
     if (needs3) {
       log('\nbringing up sandbox bench3 (3 etcd hosts)...');
       const c3 = await sandboxUp('bench3', { hosts: 3 });
       await attempt('overhead', () => benchOverhead(ctx, c3));
       await attempt('profile', () => benchProfile(ctx, c3));
+      await attempt('diagnose', () => benchDiagnose(ctx, c3));
       await attempt('distribute', () => benchDistribute(ctx, c3, args.sizeMb));
       // last on bench3: it replaces the cluster's data
       await attempt('restore', () => benchRestore(ctx, c3));

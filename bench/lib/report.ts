@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** One benchmark's results as they go into the table and RESULTS.md. */
 export interface Section {
-  id: 'overhead' | 'distribute' | 'scale' | 'restore' | 'profile';
+  id: 'overhead' | 'distribute' | 'scale' | 'restore' | 'profile' | 'diagnose';
   title: string;
   /** when it was measured (ISO); sections not re-run keep theirs */
   measuredAt: string;
@@ -50,7 +50,7 @@ export interface Results {
   sections: Section[];
 }
 
-const ORDER: Section['id'][] = ['overhead', 'distribute', 'scale', 'restore', 'profile'];
+const ORDER: Section['id'][] = ['overhead', 'distribute', 'scale', 'restore', 'profile', 'diagnose'];
 export const ANALYSIS_START = '<!-- analysis:start (hand-written; kept as is by npm run bench) -->';
 export const ANALYSIS_END = '<!-- analysis:end -->';
 
