@@ -19,6 +19,7 @@ export interface ApplyFlags extends LockFlags {
   inventory: string[];
   limit?: string;
   extraVars?: string[];
+  allowUnusedVar?: string[];
   check: boolean;
   diff: boolean;
   forks: number;
@@ -68,7 +69,7 @@ Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
 
 /** The whole `apply` flow, reusable by the scheduler (which passes its own prompter/bus). */
 export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
-  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? []);
+  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], flags.allowUnusedVar ?? []);
   const bus = io.bus ?? new EventBus();
   const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
   let tty: TtyReporter | undefined;

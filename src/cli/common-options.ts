@@ -17,7 +17,8 @@ export function addInventoryOptions(cmd: Command): Command {
   return cmd
     .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
     .option('-l, --limit <pattern>', 'only these hosts (a host pattern: node1,node2 / etcd:!node3)')
-    .option('-e, --extra-vars <vars>', 'variables: k=v, JSON/YAML, or @file.yaml (repeatable; highest precedence); pass secrets with @file: a command line is visible in ps', collect);
+    .option('-e, --extra-vars <vars>', 'variables: k=v, JSON/YAML, or @file.yaml (repeatable; highest precedence); pass secrets with @file: a command line is visible in ps', collect)
+    .option('--allow-unused-var <name>', 'accept this -e name although nothing in the playbook reads it (a -e name nothing reads is refused as a likely typo) (repeatable)', collect);
 }
 
 export function addRunOptions(cmd: Command): Command {

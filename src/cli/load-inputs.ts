@@ -5,6 +5,7 @@ import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
 import { validatePlaybook } from '../playbook/validate.js';
 import { parseExtraVars } from '../vars/extra-vars.js';
+import { namedOnCommandLine } from '../vars/command-line-names.js';
 
 export interface Inputs {
   playbook: Playbook;
@@ -14,13 +15,14 @@ export interface Inputs {
 }
 
 /** Load and check everything a run needs; any problem is a ConfigError (exit 2) before a host is touched. */
-export async function loadInputs(playbookFile: string, inventorySources: string[], extraVarArgs: string[] = []): Promise<Inputs> {
-  const [playbook, inventory, extraVars] = await Promise.all([
+export async function loadInputs(playbookFile: string, inventorySources: string[], extraVarArgs: string[] = [], allowUnread: readonly string[] = []): Promise<Inputs> {
+  const [playbook, inventory, extraVars, extraVarNames] = await Promise.all([
     loadPlaybook(playbookFile),
     loadInventory(inventorySources),
     parseExtraVars(extraVarArgs),
+    namedOnCommandLine(extraVarArgs),
   ]);
-  const problems = validatePlaybook(playbook, { inventory, extraVars });
+  const problems = validatePlaybook(playbook, { inventory, extraVars, extraVarNames, allowUnread });
   const errors = problems.filter((p) => p.severity !== 'warning');
   if (errors.length) throw new ConfigError(errors);
   return { playbook, inventory, extraVars, warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message) };

@@ -14,9 +14,9 @@ export function planCommand(): Command {
     .option('--skip-tags <tags>', 'skip tasks with these tags')
     .option('--json', 'print the plan as JSON', false)
     .addHelpText('after', '\nExample:\n  runbook plan playbooks/restore-etcd.yaml -i inventory/prod.yaml -e snapshot=/var/backups/etcd/x.db\n')
-    .action(async (playbook: string, flags: { inventory: string[]; limit?: string; extraVars?: string[]; tags?: string; skipTags?: string; json: boolean }) => {
+    .action(async (playbook: string, flags: { inventory: string[]; limit?: string; extraVars?: string[]; allowUnusedVar?: string[]; tags?: string; skipTags?: string; json: boolean }) => {
       try {
-        const inputs = await loadInputs(playbook, flags.inventory, flags.extraVars ?? []);
+        const inputs = await loadInputs(playbook, flags.inventory, flags.extraVars ?? [], flags.allowUnusedVar ?? []);
         for (const w of inputs.warnings) process.stderr.write(`warning: ${w}\n`);
         const plan = await planPlaybook(inputs.playbook, inputs.inventory, inputs.extraVars, {
           limit: flags.limit,

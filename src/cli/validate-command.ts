@@ -10,6 +10,7 @@ import type { Inventory, Vars } from '../inventory/types.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { validatePlaybook, type ValidationProblem } from '../playbook/validate.js';
 import { parseExtraVars } from '../vars/extra-vars.js';
+import { namedOnCommandLine } from '../vars/command-line-names.js';
 import { collect } from './common-options.js';
 
 export interface ValidateIO {
@@ -34,16 +35,17 @@ function plural(n: number, word: string): string {
 }
 
 /** Everything `validate` finds, loading problems included, as tagged problems. */
-export async function validateFile(playbookFile: string, opts: { inventory?: string[]; extraVars?: string[] } = {}): Promise<ValidationProblem[]> {
+export async function validateFile(playbookFile: string, opts: { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[] } = {}): Promise<ValidationProblem[]> {
   const asErrors = (err: unknown): ValidationProblem[] => {
     if (err instanceof ConfigError) return err.problems.map((p) => ({ ...p, severity: 'error' as const }));
     if (err instanceof RunbookError) return [{ message: err.message, hint: err.hint, severity: 'error' }];
     throw err;
   };
-  const [playbook, inventory, extraVars] = await Promise.allSettled([
+  const [playbook, inventory, extraVars, extraVarNames] = await Promise.allSettled([
     loadPlaybook(playbookFile),
     opts.inventory?.length ? loadInventory(opts.inventory) : Promise.resolve(undefined),
     parseExtraVars(opts.extraVars ?? []),
+    namedOnCommandLine(opts.extraVars ?? []),
   ]);
   // report every input's problems at once, not the first failing one
   const failed = [playbook, inventory, extraVars].flatMap((r) => (r.status === 'rejected' ? asErrors(r.reason) : []));
@@ -51,7 +53,14 @@ export async function validateFile(playbookFile: string, opts: { inventory?: str
   const problems: ValidationProblem[] = [];
   const inv = inventory.status === 'fulfilled' ? (inventory.value as Inventory | undefined) : undefined;
   for (const w of inv?.warnings ?? []) problems.push({ message: `inventory: ${w}`, severity: 'warning' });
-  problems.push(...validatePlaybook(playbook.value, { inventory: inv, extraVars: extraVars.status === 'fulfilled' ? (extraVars.value as Vars) : {} }));
+  problems.push(
+    ...validatePlaybook(playbook.value, {
+      inventory: inv,
+      extraVars: extraVars.status === 'fulfilled' ? (extraVars.value as Vars) : {},
+      extraVarNames: extraVarNames.status === 'fulfilled' ? extraVarNames.value : [],
+      allowUnread: opts.allowUnusedVar ?? [],
+    }),
+  );
   return problems;
 }
 
@@ -61,11 +70,12 @@ export function validateCommand(io: ValidateIO = defaultIO): Command {
     .argument('<playbook>', 'playbook YAML file')
     .option('-i, --inventory <path>', 'also check variables against this inventory (repeatable)', collect)
     .option('-e, --extra-vars <vars>', 'variables: k=v, JSON/YAML, or @file.yaml (repeatable)', collect)
+    .option('--allow-unused-var <name>', 'accept this -e name although nothing in the playbook reads it (repeatable)', collect)
     .addHelpText(
       'after',
       '\nExamples:\n  runbook validate playbooks/restore-etcd.yaml\n  runbook validate playbooks/restore-etcd.yaml -i inventory/prod.yaml -e snapshot=/var/backups/etcd/x.db\n',
     )
-    .action(async (playbook: string, flags: { inventory?: string[]; extraVars?: string[] }) => {
+    .action(async (playbook: string, flags: { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[] }) => {
       const problems = await validateFile(playbook, flags);
       for (const p of problems) io.out(`${formatValidationProblem(p)}\n`);
       const errors = problems.filter((p) => p.severity === 'error').length;

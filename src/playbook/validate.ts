@@ -19,6 +19,10 @@ import { BUILTIN_VARIABLES, LOOP_VARIABLES } from './builtins.js';
 import { EXPRESSION_ARGS } from './expression-args.js';
 import type { Play, Playbook, Task } from './types.js';
 import { readVarsFilesSync } from './vars-files.js';
+import { isEngineReadVariable } from './engine-variables.js';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { resolveControllerPath } from '../modules/lib/controller-path.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -31,6 +35,14 @@ export interface ValidateOptions {
   inventory?: Inventory;
   /** `-e` variables: defined everywhere */
   extraVars?: Vars;
+  /**
+   * The names given one by one on the command line (`-e name=value`, `-e '{"name": ...}'`, not
+   * `-e @file`, which may hold vars for many playbooks). Each must be read by the run: a name
+   * nothing reads is a typo until said otherwise (`allowUnread`).
+   */
+  extraVarNames?: readonly string[];
+  /** names given on purpose although nothing reads them (`--allow-unused-var NAME`) */
+  allowUnread?: readonly string[];
 }
 
 type Scope = ReadonlySet<string>;
@@ -77,6 +89,10 @@ class PlaybookValidator {
   private hosts: string[] | undefined;
   private warned = new Set<string>();
   private readonly reported = new Set<string>();
+  /** every name any template, condition or expression of the playbook reads, and every name it declares */
+  private readonly read = new Set<string>();
+  /** a template file whose path is itself a template: what it reads cannot be known before the run */
+  private opaque = false;
 
   constructor(
     private readonly playbook: Playbook,
@@ -104,7 +120,40 @@ class PlaybookValidator {
 
   validate(): ValidationProblem[] {
     for (const play of this.playbook.plays) this.play(play);
+    this.unreadExtraVars();
     return this.problems;
+  }
+
+  /** the names a `template:` task's file reads count as read by the playbook */
+  private templateFileReads(src: unknown): void {
+    if (typeof src !== 'string' || isTemplate(src)) {
+      this.opaque = true;
+      return;
+    }
+    try {
+      const file = resolveControllerPath({ playbook_dir: dirname(this.playbook.file) }, src, 'templates');
+      for (const r of templateReferences(readFileSync(file, 'utf8'))) this.read.add(r.name);
+    } catch {
+      // a missing or broken file fails its task; its names stay unknown
+      this.opaque = true;
+    }
+  }
+
+  /** `-e backup_dri=/tmp/x` must not run with the default backup_dir: refuse what nothing reads */
+  private unreadExtraVars(): void {
+    if (this.opaque) return;
+    const allowed = new Set(this.opts.allowUnread ?? []);
+    const known = [...this.read].filter((n) => !allowed.has(n));
+    for (const name of new Set(this.opts.extraVarNames ?? [])) {
+      if (this.read.has(name) || allowed.has(name) || isEngineReadVariable(name)) continue;
+      const match = closest(name, known);
+      this.add({
+        severity: 'error',
+        message: `extra var \`${name}\` (-e) is not read by ${this.playbook.file}: nothing in it would use the value`,
+        loc: { file: this.playbook.file, line: 1, col: 1 },
+        hint: `${match !== undefined ? `did you mean \`${match}\`? ` : ''}to pass it on purpose, add --allow-unused-var ${name}`,
+      });
+    }
   }
 
   private namesOfHost(host: string): Set<string> {
@@ -126,6 +175,7 @@ class PlaybookValidator {
     for (const p of varsFiles.problems) this.add({ ...p, severity: 'error' });
     const fileNames = varsFiles.files.flatMap((f) => Object.keys(f.vars));
 
+    for (const name of [...Object.keys(play.vars), ...fileNames]) this.read.add(name);
     const playLevel = new Set([...extra, ...Object.keys(play.vars), 'groups']);
     this.hosts = undefined;
     this.text(play.hosts, at('hosts'), playLevel, { noInventory: true });
@@ -191,6 +241,7 @@ class PlaybookValidator {
     this.conditions(task.when, 'when', task, itemScope, guards);
     for (const [k, v] of Object.entries(task.vars ?? {})) this.value(v, at(`vars.${k}`), itemScope, guards);
 
+    if (task.module === 'template') this.templateFileReads(task.args.src);
     const expressionArgs = EXPRESSION_ARGS[task.module] ?? [];
     for (const [arg, value] of Object.entries(task.args)) {
       const loc = task.argLocs[arg] ?? task.loc;
@@ -266,6 +317,7 @@ class PlaybookValidator {
       return;
     }
     const refs = templateReferences(text, { expression: opts.expression });
+    for (const r of refs) this.read.add(r.name);
     const guarded = new Set([...(opts.guards ?? []), ...refs.filter((r) => r.guarded).map((r) => r.name)]);
     const seen = new Set<string>();
     for (const r of refs) {
