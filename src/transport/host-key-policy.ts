@@ -14,6 +14,7 @@ import {
 } from './known-hosts.js';
 import { quote } from './shell-quote.js';
 import type { ConnectHooks, ConnectionSpec } from './types.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 /**
  * The host key policy, as OpenSSH's `StrictHostKeyChecking accept-new` at its most permissive:
@@ -148,6 +149,7 @@ function otherTypeError(spec: ConnectionSpec, name: string, old: KnownHostEntry[
 async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {
   const all: KnownHostEntry[] = [];
   for (const file of files) {
+    checkTrustedFile(file, 'known_hosts file');
     try {
       all.push(...parseKnownHosts(await readFile(file, 'utf8'), file));
     } catch (err) {

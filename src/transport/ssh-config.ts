@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globMatch } from './known-hosts.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 /**
  * The subset of ~/.ssh/config (ssh_config(5)) that decides how to reach a host. Like OpenSSH,
@@ -106,6 +107,7 @@ function readInto(config: SshConfig, text: string, file: string, within: string[
       const inner = current.patterns ? [...within, current.patterns] : within;
       for (const arg of args) {
         for (const path of includePaths(arg, sshDir, (note) => config.notes.push(`${file}:${lineNo}: ${note}`))) {
+          checkTrustedFile(path, 'ssh config');
           let included: string;
           try {
             included = readFileSync(path, 'utf8');
@@ -176,6 +178,7 @@ function fileGlob(pattern: string): RegExp {
 
 /** Read an ssh config file (default ~/.ssh/config); a missing file is an empty config. */
 export function loadSshConfig(file: string = join(homedir(), '.ssh', 'config'), opts: ParseOptions = {}): SshConfig {
+  checkTrustedFile(file, 'ssh config');
   try {
     return parseSshConfig(readFileSync(file, 'utf8'), file, opts);
   } catch (err) {

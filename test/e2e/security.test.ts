@@ -5,6 +5,9 @@
  * sandbox ("sec") serves every test of this file.
  */
 import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -14,6 +17,7 @@ import { CommandError } from '../../src/errors.js';
 import { connectSsh } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { testSpec } from '../helpers/connection-spec.js';
+import { runCli } from '../helpers/runbook-cli.js';
 import { useSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
@@ -106,4 +110,41 @@ test('the backup host: symlinks planted by a user who can write the backup dir a
   t.regex(refused!.message, /already exists/);
   t.is((await sb.hostExec('node1', `stat -c '%a' /root/victim; cat /root/victim`)).stdout, '600\nroot only\n');
   await sb.hostExec('node1', `rm -rf ${dir} /root/victim /root/victim-dir`);
+});
+
+test('the scheduler: a private key or known_hosts file another user can change is refused, naming it and the fix', async (t) => {
+  const sb = sandbox();
+  const dir = mkdtempSync(join(tmpdir(), 'sc-sched-trust-'));
+  const marker = `/root/sched-ran-${process.pid}`;
+  const key = join(dir, 'id_ed25519');
+  const knownHosts = join(dir, 'known_hosts');
+  copyFileSync(sb.keyFile, key);
+  chmodSync(key, 0o600);
+  copyFileSync(sb.knownHosts, knownHosts);
+  chmodSync(knownHosts, 0o644);
+  writeFileSync(join(dir, 'site.yaml'), `- name: mark\n  hosts: all\n  tasks:\n    - name: touch\n      command: touch ${marker}\n`);
+  writeFileSync(join(dir, 'hosts.yaml'), `all:\n  hosts:\n    node1: {ansible_host: ${sb.host('node1').ip}, ansible_user: root, ansible_ssh_private_key_file: ${key}}\n`);
+  const file = join(dir, 'runbook.schedules.yaml');
+  writeFileSync(file, `jobs:\n  - {name: mark, playbook: site.yaml, inventory: hosts.yaml, known_hosts: known_hosts, cron: "0 3 * * *", yes: true, lock: none}\n`);
+  const once = () => runCli(['schedule', 'run', '--file', file, '--once', 'mark'], 120_000);
+  const ran = async () => (await sb.hostExec('node1', `test -e ${marker} && echo yes || echo no`)).stdout.trim() === 'yes';
+
+  chownSync(key, 65534, 65534);
+  const keyRefused = await once();
+  t.not(keyRefused.code, 0);
+  t.regex(keyRefused.stdout, new RegExp(`private key ${key} is owned by uid 65534, not by root.*chown root ${key}`));
+  t.false(await ran(), 'nothing ran on the host');
+
+  chownSync(key, 0, 0);
+  chmodSync(knownHosts, 0o666);
+  const knownHostsRefused = await once();
+  t.not(knownHostsRefused.code, 0);
+  t.regex(knownHostsRefused.stdout, new RegExp(`known_hosts file ${knownHosts} can be written by its group and every user \\(mode 0666\\).*chmod go-w ${knownHosts}`));
+  t.false(await ran(), 'nothing ran on the host');
+
+  chmodSync(knownHosts, 0o644);
+  const ok = await once();
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  t.true(await ran(), 'with the files fixed the job runs');
+  await sb.hostExec('node1', `rm -f ${marker}`);
 });
