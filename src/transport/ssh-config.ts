@@ -38,6 +38,9 @@ export interface SshHostConfig {
   identitiesOnly?: boolean;
   proxyJump?: string;
   userKnownHostsFiles: string[];
+  /** undefined: not set; [] for `none` */
+  globalKnownHostsFiles?: string[];
+  hostKeyAlias?: string;
   strictHostKeyChecking?: string;
   connectTimeoutSec?: number;
   serverAliveIntervalSec?: number;
@@ -52,6 +55,8 @@ const APPLIED = new Set([
   'identitiesonly',
   'proxyjump',
   'userknownhostsfile',
+  'globalknownhostsfile',
+  'hostkeyalias',
   'stricthostkeychecking',
   'connecttimeout',
   'serveraliveinterval',
@@ -59,7 +64,7 @@ const APPLIED = new Set([
 ]);
 
 // keywords that change how a connection is made; silently ignoring them would surprise
-const NOTED = new Set(['proxycommand', 'hostkeyalias', 'certificatefile', 'localforward', 'remoteforward', 'controlmaster', 'controlpath']);
+const NOTED = new Set(['proxycommand', 'certificatefile', 'localforward', 'remoteforward', 'controlmaster', 'controlpath']);
 
 export interface ParseOptions {
   /** where `Include` finds relative paths: ~/.ssh, as ssh does for a user's config */
@@ -222,6 +227,12 @@ export function lookupSshConfig(config: SshConfig, host: string): SshHostConfig 
           break;
         case 'userknownhostsfile':
           out.userKnownHostsFiles = args.filter((a) => a.toLowerCase() !== 'none');
+          break;
+        case 'globalknownhostsfile':
+          out.globalKnownHostsFiles = args.filter((a) => a.toLowerCase() !== 'none');
+          break;
+        case 'hostkeyalias':
+          out.hostKeyAlias = value;
           break;
         case 'stricthostkeychecking':
           out.strictHostKeyChecking = value.toLowerCase();
