@@ -1,7 +1,7 @@
 /**
  * Host keys as OpenSSH checks them: host certificates made by the real `ssh-keygen -s`, trusted
  * through `@cert-authority` lines; `@revoked`; HostKeyAlias; the global known_hosts files.
- * (The same over a real sshd with a HostCertificate: test/e2e/transport.test.ts "host certificate".)
+ * (The same over a real sshd with a HostCertificate: test/e2e/security.test.ts "host certificates".)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
