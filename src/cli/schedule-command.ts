@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { collect } from './common-options.js';
 import { cronProblem, nextRun } from '../schedule/cron.js';
@@ -164,14 +165,14 @@ function installCommand(): Command {
     .option('--cron', 'print a crontab line', false)
     .option('--dir <dir>', 'where the systemd units go', '/etc/systemd/system')
     .option('--on-calendar <spec>', 'OnCalendar= to use when the cron expression does not convert')
-    .option('--user <user>', 'User= the service runs as')
+    .option('--user <user>', 'User= the service runs as (default: the user running this command)')
     .option('--runbook-bin <path>', 'runbook executable the units start (default: the one running now)')
     .addOption(fileOption())
     .action(async (name: string, flags: InstallFlags) => {
       if (flags.systemd === flags.cron) throw new ConfigError({ message: 'say how to install: --systemd or --cron' });
       const file = schedulesFilePath(flags.file);
       const job = findJob(await loadSchedules(file, { mustExist: true }), name);
-      const opts = { schedulesFile: file, runbook: flags.runbookBin ? [resolve(flags.runbookBin)] : currentRunbookCommand(), onCalendar: flags.onCalendar, user: flags.user };
+      const opts = { schedulesFile: file, runbook: flags.runbookBin ? [resolve(flags.runbookBin)] : currentRunbookCommand(), onCalendar: flags.onCalendar, user: flags.user ?? userInfo().username };
       try {
         if (flags.cron) {
           process.stdout.write(crontabLines(job, opts));

@@ -25,6 +25,10 @@ export interface ConnectionVars {
   /** `[user@]host[:port]`, comma-separated for several hops, as ssh's -J */
   proxyJump?: string;
   knownHosts?: string;
+  /** `-o GlobalKnownHostsFile=...` in the ssh args ([] for `none`) */
+  globalKnownHosts?: string[];
+  /** `-o HostKeyAlias=...` in the ssh args */
+  hostKeyAlias?: string;
   /** options in ansible_ssh_common_args / ansible_ssh_extra_args that runbook does not apply */
   ignoredSshArgs?: string[];
 }
@@ -98,9 +102,9 @@ function asConnection(p: { name: string; value: unknown }): 'ssh' | 'local' {
  * `-J bastion`, `-o ProxyJump=bastion`, or the classic
  * `-o ProxyCommand="ssh -W %h:%p -q user@bastion -p 2222"`.
  */
-export function sshArgsConnection(args: string): { proxyJump?: string; knownHosts?: string; ignored: string[] } {
+export function sshArgsConnection(args: string): { proxyJump?: string; knownHosts?: string; globalKnownHosts?: string[]; hostKeyAlias?: string; ignored: string[] } {
   const words = shlexSplit(args).map((w) => w.text);
-  const out: { proxyJump?: string; knownHosts?: string; ignored: string[] } = { ignored: [] };
+  const out: { proxyJump?: string; knownHosts?: string; globalKnownHosts?: string[]; hostKeyAlias?: string; ignored: string[] } = { ignored: [] };
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     let option: string | undefined;
@@ -119,6 +123,8 @@ export function sshArgsConnection(args: string): { proxyJump?: string; knownHost
     if (key === 'proxyjump' && out.proxyJump === undefined) out.proxyJump = value;
     else if (key === 'proxycommand' && out.proxyJump === undefined && proxyCommandJump(value)) out.proxyJump = proxyCommandJump(value);
     else if (key === 'userknownhostsfile' && out.knownHosts === undefined && value !== '/dev/null') out.knownHosts = value;
+    else if (key === 'globalknownhostsfile' && out.globalKnownHosts === undefined) out.globalKnownHosts = value.split(/\s+/).filter((f) => f !== '' && f.toLowerCase() !== 'none' && f !== '/dev/null');
+    else if (key === 'hostkeyalias' && out.hostKeyAlias === undefined && value !== '') out.hostKeyAlias = value;
     else out.ignored.push(`-o ${option}`);
   }
   return out;
@@ -176,6 +182,8 @@ export function connectionVars(vars: Vars): ConnectionVars {
     const found = sshArgsConnection(args);
     result.proxyJump ??= found.proxyJump;
     result.knownHosts ??= found.knownHosts;
+    result.globalKnownHosts ??= found.globalKnownHosts;
+    result.hostKeyAlias ??= found.hostKeyAlias;
     ignored.push(...found.ignored);
   }
   if (ignored.length > 0) result.ignoredSshArgs = ignored;

@@ -17,6 +17,7 @@ import { isMap, isScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Vars } from './types.js';
 import { isVaultFile, parseYamlFile } from './yaml-file.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
@@ -57,6 +58,7 @@ export async function findVarsFiles(dir: string, name: string): Promise<string[]
 
 /** Read one vars file: a mapping (or empty). */
 export async function loadVarsFile(path: string): Promise<Vars> {
+  checkTrustedFile(path, 'vars file');
   const text = await readFile(path, 'utf8');
   if (isVaultFile(text)) {
     throw new ConfigError({

@@ -8,6 +8,7 @@ import type { InventoryModel } from './model.js';
 import { LOCALHOST_NAMES, selectHosts, splitPattern, type PatternScope } from './pattern.js';
 import type { Inventory, InventoryGroup, InventoryHost, Vars } from './types.js';
 import { mergeHostVars, sortGroups, type FileVars } from './var-precedence.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 /** a group as loadInventory builds it: the optional fields are always there */
 export type LoadedGroup = InventoryGroup & Required<Pick<InventoryGroup, 'parents' | 'depth' | 'priority'>>;
@@ -164,6 +165,7 @@ function limitPattern(limit: string): string {
       continue;
     }
     const file = part.slice(1);
+    checkTrustedFile(file, 'limit file');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -20,6 +20,7 @@ import { expandSource, type InventoryFile } from './sources.js';
 import type { FileVars } from './var-precedence.js';
 import { isVaultFile } from './yaml-file.js';
 import { parseYamlInventory } from './yaml.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 export interface LoadInventoryOptions {
   /** directory relative sources are resolved against; default: the process's */
@@ -80,6 +81,7 @@ async function readFileVars(reader: VarsDir, names: { groups: string[]; hosts: s
 }
 
 async function parseFile(file: InventoryFile, model: InventoryModel): Promise<void> {
+  checkTrustedFile(file.path, 'inventory');
   let text: string;
   try {
     text = await readFile(file.path, 'utf8');

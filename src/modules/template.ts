@@ -9,6 +9,7 @@ import { bufferContent } from './lib/file-content.js';
 import { installFile, type InstallFileResult } from './lib/install-file.js';
 import { installFields, remotePath } from './lib/schema-fields.js';
 import type { Module } from './types.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 const schema = z
   .object({
@@ -29,6 +30,7 @@ export const template = {
   describe: (a) => `template ${a.src} -> ${a.dest}${describeAttrs(a)}`,
   async run(ctx, a): Promise<InstallFileResult> {
     const src = resolveControllerPath(ctx.vars, a.src, 'templates');
+    checkTrustedFile(src, 'template');
     const text = await readFile(src, { encoding: 'utf8', signal: ctx.signal });
     // strict: an undefined variable fails the task with the template's file:line, never renders as ''
     const rendered = render(text, ctx.vars, { file: src, line: 1, col: 1 });

@@ -15,6 +15,7 @@ import type { Play, Playbook, Task } from './types.js';
 import { parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 import { closest } from '../util/suggest.js';
 import { dottedKey, issueProblems, type Issue, type IssueContext } from './zod-problems.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 type Raw = Record<string, unknown>;
 
@@ -271,6 +272,7 @@ export function parsePlaybook(text: string, file: string): Playbook {
 
 /** Read, parse and check a playbook file; throws ConfigError listing every problem, each with file:line:col. */
 export async function loadPlaybook(file: string): Promise<Playbook> {
+  checkTrustedFile(file, 'playbook');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

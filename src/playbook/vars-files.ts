@@ -8,6 +8,7 @@ import type { ConfigProblem, SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
 import { isTemplate, render } from '../template/index.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 export interface VarsFile {
   path: string;
@@ -33,6 +34,7 @@ export function readVarsFilesSync(
       }
     }
     const full = isAbsolute(path) ? path : resolve(dirname(playbookFile), path);
+    checkTrustedFile(full, 'vars file');
     let text: string;
     try {
       text = readFileSync(full, 'utf8');

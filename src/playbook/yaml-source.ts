@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Tags } from 'yaml';
 import type { ConfigProblem, SourceLocation } from '../errors.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
@@ -136,6 +137,7 @@ function collect(doc: Document, node: unknown, path: (string | number)[], spots:
 
 /** Read and parse a YAML file; an unreadable file is a problem too. */
 export async function readYaml(file: string): Promise<{ source?: YamlSource; problems: ConfigProblem[] }> {
+  checkTrustedFile(file, 'playbook file');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

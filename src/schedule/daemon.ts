@@ -18,7 +18,8 @@ import { jobRunner } from './job-runner.js';
 import { logLine } from './log-line.js';
 import { updateMetricsFile } from './metrics.js';
 import { Scheduler, type RunJob } from './scheduler.js';
-import { findJob, loadSchedules } from './schedules-file.js';
+import { findJob, loadSchedules, type SchedulesFile } from './schedules-file.js';
+import { checkTrustedFile, onlyTrustedFiles } from '../util/trusted-files.js';
 
 export interface SignalSource {
   on(signal: NodeJS.Signals, fn: () => void): unknown;
@@ -52,7 +53,7 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 export async function runSchedules(opts: DaemonOptions): Promise<number> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const now = opts.now ?? (() => new Date());
-  const schedules = await loadSchedules(opts.file, { mustExist: true });
+  const schedules = await loadTrustedSchedules(opts.file);
   if (schedules.jobs.length === 0) {
     throw new ConfigError({ message: `${opts.file} has no jobs`, hint: 'add one with `runbook schedule add NAME --playbook ... -i ... --cron ...`' });
   }
@@ -111,6 +112,17 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
   }
 }
 
+/**
+ * The scheduler runs what the file says, unattended and often as root: a file (or a directory
+ * above it) that someone else can write is refused (util/trusted-files.ts).
+ */
+function loadTrustedSchedules(file: string): Promise<SchedulesFile> {
+  return onlyTrustedFiles(() => {
+    checkTrustedFile(file, 'schedules file');
+    return loadSchedules(file, { mustExist: true });
+  });
+}
+
 /** Reloads one at a time; requests that come while one is pending are folded into it. */
 function reloader(file: string, scheduler: Scheduler, log: (line: string) => void, now: () => Date) {
   let timer: NodeJS.Timeout | undefined;
@@ -120,7 +132,7 @@ function reloader(file: string, scheduler: Scheduler, log: (line: string) => voi
     const why = [...reasons].join(', ');
     reasons.clear();
     try {
-      const schedules = await loadSchedules(file, { mustExist: true });
+      const schedules = await loadTrustedSchedules(file);
       const c = scheduler.update(schedules.jobs);
       const list = (names: string[]) => (names.length ? names.join(',') : undefined);
       log(logLine(now(), 'reloaded', { file, why, jobs: schedules.jobs.length, added: list(c.added), removed: list(c.removed), changed: list(c.changed) }));

@@ -16,7 +16,11 @@ export interface UnitOptions {
   runbook: string[];
   /** OnCalendar= to use instead of the one converted from the cron expression */
   onCalendar?: string;
-  /** User= of the service; default: systemd's (root) */
+  /**
+   * User= of the service, always written: whoever it is, the schedules file, playbooks,
+   * inventories and keys must belong to root or to this user (util/trusted-files.ts).
+   * Default: root (`schedule install` passes the user who runs it).
+   */
   user?: string;
 }
 
@@ -53,7 +57,12 @@ After=network-online.target
 Type=oneshot
 WorkingDirectory=${systemdArg(dirname(opts.schedulesFile))}
 ExecStart=${onceCommand(job, opts).map(systemdArg).join(' ')}
-${opts.user ? `User=${opts.user}\n` : ''}# on SIGTERM the running job is allowed to finish (it may hold a lock and be mid-change);
+# the run refuses files (schedules file, playbooks, inventories, vars files, keys) that anyone
+# but root and this user can write
+User=${systemdArg(opts.user ?? 'root')}
+# run records, fetched files and local snapshots hold secrets: readable by this user only
+UMask=0077
+# on SIGTERM the running job is allowed to finish (it may hold a lock and be mid-change);
 # give it that time before systemd sends SIGKILL
 TimeoutStopSec=15min
 KillMode=mixed

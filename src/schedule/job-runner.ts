@@ -22,6 +22,7 @@ import { describePolicy } from './retention.js';
 import { writeJobStamp } from './run-history.js';
 import { TickAlreadyRunError } from './run-lock.js';
 import type { JobOutcome, RunJob, RunJobContext } from './scheduler.js';
+import { onlyTrustedFiles } from '../util/trusted-files.js';
 
 export type ApplyFn = typeof apply;
 
@@ -81,7 +82,8 @@ export function jobRunner(opts: JobRunnerOptions = {}): RunJob {
     let outcome: JobOutcome;
     let summary: RunSummary | undefined;
     try {
-      summary = await applyFn(job.playbook, applyFlagsFor(job, ctx.tick), { bus, prompter: new NoTtyPrompter(), signal: ctx.signal });
+      // every file the run reads must be one only root or this user can change (util/trusted-files.ts)
+      summary = await onlyTrustedFiles(() => applyFn(job.playbook, applyFlagsFor(job, ctx.tick), { bus, prompter: new NoTtyPrompter(), signal: ctx.signal }));
       const ok = summary.status === 'ok';
       const unconfirmed = summary.status === 'refused' && summary.exitCode === 5;
       outcome = {
@@ -111,7 +113,7 @@ export function jobRunner(opts: JobRunnerOptions = {}): RunJob {
           : { job: job.name, kind: 'run', ok: outcome.status === 'ok', startedAt: summary ? new Date(summary.startedAt) : startedAt, durationMs: outcome.durationMs, backup };
       await updateMetricsFile(job.metricsFile, m).catch((err: Error) => ctx.log('error', { msg: `cannot write metrics file ${job.metricsFile}: ${err.message}` }));
     }
-    if (job.retention && outcome.status === 'ok') await applyJobRetention(job, ctx, now());
+    if (job.retention && outcome.status === 'ok') await onlyTrustedFiles(() => applyJobRetention(job, ctx, now()));
     return outcome;
   };
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type ParsedKey } from 'ssh2';
 import { AuthError } from '../errors.js';
 import type { ConnectHooks, ConnectionSpec } from './types.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 // ssh2 is CommonJS; Node's ESM loader cannot see its named exports
 const { utils } = ssh2;
@@ -176,6 +177,7 @@ async function loadKey(
   hooks: ConnectHooks,
   ask: <T>(q: () => Promise<T> | T) => Promise<T>,
 ): Promise<LoadedKey | string> {
+  checkTrustedFile(file, 'private key');
   let data: Buffer;
   try {
     data = await readFile(file);

@@ -24,6 +24,8 @@ export interface ResolveOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** OpenSSH's GlobalKnownHostsFile default */
+export const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
 const MAX_JUMP_HOPS = 8;
 
@@ -89,6 +91,9 @@ function resolveHop(
       : cfg.userKnownHostsFiles.length > 0
         ? cfg.userKnownHostsFiles
         : (via?.target.knownHostsFiles ?? opts.defaultKnownHosts ?? [join(homedir(), '.ssh', 'known_hosts')]);
+  const globalKnownHosts = conn?.globalKnownHosts ?? cfg.globalKnownHostsFiles ?? via?.target.globalKnownHostsFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS;
+  // an alias names one host: a jump host never inherits it
+  const hostKeyAlias = conn?.hostKeyAlias ?? cfg.hostKeyAlias;
   const strict = cfg.strictHostKeyChecking;
 
   const spec: ConnectionSpec = {
@@ -99,11 +104,13 @@ function resolveHop(
     user,
     privateKeyFiles: keyFiles.map((f) => expandTokens(f, tokens)),
     knownHostsFiles: knownHosts.map((f) => expandTokens(f, tokens)),
+    globalKnownHostsFiles: globalKnownHosts.map((f) => expandTokens(f, tokens)),
     // `no`/`off` would accept changed keys too; runbook never does, so they act as accept-new
     acceptNewHostKeys: opts.acceptNewHostKeys ?? (strict === 'accept-new' || strict === 'no' || strict === 'off'),
     connectTimeoutMs: opts.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : DEFAULT_CONNECT_TIMEOUT_MS),
     keepaliveIntervalMs: cfg.serverAliveIntervalSec ? cfg.serverAliveIntervalSec * 1000 : DEFAULT_KEEPALIVE_INTERVAL_MS,
   };
+  if (hostKeyAlias !== undefined) spec.hostKeyAlias = expandTokens(hostKeyAlias, tokens);
   if (cfg.serverAliveCountMax !== undefined) spec.keepaliveCountMax = cfg.serverAliveCountMax;
   if (conn?.password !== undefined) spec.password = conn.password;
   if (process.env.SSH_AUTH_SOCK) spec.agent = process.env.SSH_AUTH_SOCK;

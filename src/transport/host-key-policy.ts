@@ -6,6 +6,7 @@ import {
   checkHostKey,
   fingerprint,
   formatKnownHostsLine,
+  hasCertAuthority,
   keyTypeOf,
   knownHostsName,
   knownKeyTypes,
@@ -14,6 +15,7 @@ import {
 } from './known-hosts.js';
 import { quote } from './shell-quote.js';
 import type { ConnectHooks, ConnectionSpec } from './types.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 /**
  * The host key policy, as OpenSSH's `StrictHostKeyChecking accept-new` at its most permissive:
@@ -42,13 +44,34 @@ const ALGORITHMS_BY_KEY_TYPE: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 const DEFAULT_ALGORITHMS = Object.values(ALGORITHMS_BY_KEY_TYPE).flat();
+/** host certificate algorithms (ssh2 negotiates them through src/transport/ssh2-host-certificates.ts) */
+export const CERTIFICATE_ALGORITHMS = [
+  'ssh-ed25519-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+  'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+  'rsa-sha2-512-cert-v01@openssh.com',
+  'rsa-sha2-256-cert-v01@openssh.com',
+];
+
+/** What the host is looked up and recorded under: its HostKeyAlias, else `addr` / `[addr]:port` (as OpenSSH). */
+export function hostKeyName(spec: ConnectionSpec): string {
+  return spec.hostKeyAlias ?? knownHostsName(spec.address, spec.port);
+}
+
+/** every known_hosts file read for a host: the user's (written by accept-new), then the global ones */
+function filesOf(spec: ConnectionSpec): string[] {
+  return [...spec.knownHostsFiles, ...(spec.globalKnownHostsFiles ?? [])];
+}
 
 export async function loadHostKeyPolicy(spec: ConnectionSpec, hooks: ConnectHooks = {}): Promise<HostKeyPolicy> {
-  const entries = await readKnownHostsFiles(spec.knownHostsFiles);
-  const name = knownHostsName(spec.address, spec.port);
+  const entries = await readKnownHostsFiles(filesOf(spec));
+  const name = hostKeyName(spec);
   const known = knownKeyTypes(entries, name).flatMap((t) => ALGORITHMS_BY_KEY_TYPE[t] ?? []);
+  // a host trusted through a CA is asked for its certificate first, as ssh does
+  const certificates = hasCertAuthority(entries, name) ? CERTIFICATE_ALGORITHMS : [];
   const policy: HostKeyPolicy = {
-    preferredAlgorithms: [...new Set([...known, ...DEFAULT_ALGORITHMS])],
+    preferredAlgorithms: [...new Set([...certificates, ...known, ...DEFAULT_ALGORITHMS])],
     verify(key: Buffer): boolean {
       const rejection = judgeHostKey(spec, entries, key);
       if (rejection === 'add') {
@@ -76,8 +99,9 @@ export function judgeHostKey(
   entries: readonly KnownHostEntry[],
   key: Buffer,
 ): HostKeyError | 'add' | undefined {
-  const name = knownHostsName(spec.address, spec.port);
-  const check = checkHostKey(entries, name, key);
+  const name = hostKeyName(spec);
+  // a certificate names the host without its port (the alias, when there is one), as in OpenSSH
+  const check = checkHostKey(entries, name, key, { principal: spec.hostKeyAlias ?? spec.address });
   switch (check.status) {
     case 'ok':
       return undefined;
@@ -96,12 +120,33 @@ export function judgeHostKey(
       return changedKeyError(spec, name, check.entries, key);
     case 'other-type':
       return otherTypeError(spec, name, check.entries, key);
+    case 'bad-certificate': {
+      const ca = check.entries[0];
+      return new HostKeyError(
+        spec.name,
+        `${name} presented a host certificate (${fingerprint(key)})${ca ? ` signed by the CA of ${ca.file}:${ca.line}` : ''} that cannot be trusted: ${check.reason}; refusing to connect`,
+        undefined,
+        fingerprint(key),
+        'have the host certificate re-signed for this host name (ssh-keygen -s CA_KEY -h -n NAME -V VALIDITY host_key.pub) and installed as the server\'s HostCertificate',
+      );
+    }
+    case 'ca-only': {
+      const where = check.entries.map((e) => `${e.file}:${e.line}`).join(', ');
+      return new HostKeyError(
+        spec.name,
+        `${name} is trusted through a certificate authority (@cert-authority at ${where}) but presented a plain ${keyTypeOf(key)} key ` +
+          `(${fingerprint(key)}) and no certificate; it is not pinned, even with accept-new; refusing to connect`,
+        undefined,
+        fingerprint(key),
+        `configure the host's sshd with a HostCertificate signed by that CA, or if the host is not meant to have one, check the fingerprint with its owner and add its key to ${spec.knownHostsFiles[0] ?? '~/.ssh/known_hosts'}`,
+      );
+    }
   }
 }
 
 function unknownHostError(spec: ConnectionSpec, key: Buffer): HostKeyError {
-  const name = knownHostsName(spec.address, spec.port);
-  const files = spec.knownHostsFiles.join(', ') || '(no known_hosts file configured)';
+  const name = hostKeyName(spec);
+  const files = filesOf(spec).join(', ') || '(no known_hosts file configured)';
   const scan = spec.port === 22 ? `ssh-keyscan ${spec.address}` : `ssh-keyscan -p ${spec.port} ${spec.address}`;
   return new HostKeyError(
     spec.name,
@@ -148,6 +193,7 @@ function otherTypeError(spec: ConnectionSpec, name: string, old: KnownHostEntry[
 async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {
   const all: KnownHostEntry[] = [];
   for (const file of files) {
+    checkTrustedFile(file, 'known_hosts file');
     try {
       all.push(...parseKnownHosts(await readFile(file, 'utf8'), file));
     } catch (err) {

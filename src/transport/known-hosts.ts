@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { CertificateError, certificateProblem, isCertificateType, parseCertificate } from './host-certificate.js';
 
 /**
  * OpenSSH known_hosts files: parsing, host matching and key comparison. Pure functions, no I/O,
@@ -100,20 +101,66 @@ export type HostKeyCheck =
   | { status: 'changed'; entries: KnownHostEntry[] }
   /** the host is on record, but only with keys of other types */
   | { status: 'other-type'; entries: KnownHostEntry[] }
+  /** a certificate signed by a CA trusted for the host, that still may not stand for it */
+  | { status: 'bad-certificate'; reason: string; entries: KnownHostEntry[] }
+  /** the host is trusted through a CA only, and presented a plain key: never pinned, even under accept-new */
+  | { status: 'ca-only'; entries: KnownHostEntry[] }
   | { status: 'unknown' };
 
-/** Compare a server's key with every entry for `name` across all files. */
-export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyCheck {
+export interface CheckOptions {
+  /** the name a host certificate must list as a principal: the HostKeyAlias or the host name, without port */
+  principal?: string;
+  now?: Date;
+}
+
+/**
+ * Compare a server's key with every entry for `name` across all files. A host certificate is
+ * trusted through a matching `@cert-authority` line (host-certificate.ts has the checks); one no
+ * CA line vouches for is judged by its plain key, as OpenSSH does. `@revoked` covers a plain key,
+ * a certificate, the key it certifies and the CA that signed it.
+ */
+export function checkHostKey(entries: readonly KnownHostEntry[], name: string, presented: Buffer, opts: CheckOptions = {}): HostKeyCheck {
+  const revokedKey = (k: Buffer) => entries.find((e) => e.marker === 'revoked' && e.key.equals(k));
+  const direct = revokedKey(presented);
+  if (direct) return { status: 'revoked', entry: direct };
+  let key = presented;
+  if (isCertificateType(keyTypeOf(presented))) {
+    let cert;
+    try {
+      cert = parseCertificate(presented);
+    } catch (err) {
+      if (!(err instanceof CertificateError)) throw err;
+      return { status: 'bad-certificate', reason: `the certificate cannot be read: ${err.message}`, entries: [] };
+    }
+    const revoked = revokedKey(cert.key) ?? revokedKey(cert.signatureKey);
+    if (revoked) return { status: 'revoked', entry: revoked };
+    const cas = entries.filter((e) => e.marker === 'cert-authority' && hostFieldMatches(e.hosts, name));
+    const ca = cas.find((e) => e.key.equals(cert.signatureKey));
+    if (ca) {
+      const problem = certificateProblem(cert, opts.principal ?? name, opts.now ?? new Date());
+      return problem ? { status: 'bad-certificate', reason: problem, entries: [ca] } : { status: 'ok', entry: ca };
+    }
+    key = cert.key;
+  }
+  return checkPlainKey(entries, name, key);
+}
+
+function checkPlainKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyCheck {
   const type = keyTypeOf(key);
-  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(key));
-  if (revoked) return { status: 'revoked', entry: revoked };
   const forHost = entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
   const match = forHost.find((e) => e.key.equals(key));
   if (match) return { status: 'ok', entry: match };
   const sameType = forHost.filter((e) => e.keyType === type);
   if (sameType.length > 0) return { status: 'changed', entries: sameType };
   if (forHost.length > 0) return { status: 'other-type', entries: forHost };
+  const cas = entries.filter((e) => e.marker === 'cert-authority' && hostFieldMatches(e.hosts, name));
+  if (cas.length > 0) return { status: 'ca-only', entries: cas };
   return { status: 'unknown' };
+}
+
+/** Is the host trusted through a CA (a `@cert-authority` line matches it)? Then certificates are asked for first. */
+export function hasCertAuthority(entries: readonly KnownHostEntry[], name: string): boolean {
+  return entries.some((e) => e.marker === 'cert-authority' && hostFieldMatches(e.hosts, name));
 }
 
 /** Key types already on record for `name`, so the handshake can ask for one of those first. */

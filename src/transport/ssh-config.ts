@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globMatch } from './known-hosts.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 /**
  * The subset of ~/.ssh/config (ssh_config(5)) that decides how to reach a host. Like OpenSSH,
@@ -37,6 +38,9 @@ export interface SshHostConfig {
   identitiesOnly?: boolean;
   proxyJump?: string;
   userKnownHostsFiles: string[];
+  /** undefined: not set; [] for `none` */
+  globalKnownHostsFiles?: string[];
+  hostKeyAlias?: string;
   strictHostKeyChecking?: string;
   connectTimeoutSec?: number;
   serverAliveIntervalSec?: number;
@@ -51,6 +55,8 @@ const APPLIED = new Set([
   'identitiesonly',
   'proxyjump',
   'userknownhostsfile',
+  'globalknownhostsfile',
+  'hostkeyalias',
   'stricthostkeychecking',
   'connecttimeout',
   'serveraliveinterval',
@@ -58,7 +64,7 @@ const APPLIED = new Set([
 ]);
 
 // keywords that change how a connection is made; silently ignoring them would surprise
-const NOTED = new Set(['proxycommand', 'hostkeyalias', 'certificatefile', 'localforward', 'remoteforward', 'controlmaster', 'controlpath']);
+const NOTED = new Set(['proxycommand', 'certificatefile', 'localforward', 'remoteforward', 'controlmaster', 'controlpath']);
 
 export interface ParseOptions {
   /** where `Include` finds relative paths: ~/.ssh, as ssh does for a user's config */
@@ -106,6 +112,7 @@ function readInto(config: SshConfig, text: string, file: string, within: string[
       const inner = current.patterns ? [...within, current.patterns] : within;
       for (const arg of args) {
         for (const path of includePaths(arg, sshDir, (note) => config.notes.push(`${file}:${lineNo}: ${note}`))) {
+          checkTrustedFile(path, 'ssh config');
           let included: string;
           try {
             included = readFileSync(path, 'utf8');
@@ -176,6 +183,7 @@ function fileGlob(pattern: string): RegExp {
 
 /** Read an ssh config file (default ~/.ssh/config); a missing file is an empty config. */
 export function loadSshConfig(file: string = join(homedir(), '.ssh', 'config'), opts: ParseOptions = {}): SshConfig {
+  checkTrustedFile(file, 'ssh config');
   try {
     return parseSshConfig(readFileSync(file, 'utf8'), file, opts);
   } catch (err) {
@@ -219,6 +227,12 @@ export function lookupSshConfig(config: SshConfig, host: string): SshHostConfig 
           break;
         case 'userknownhostsfile':
           out.userKnownHostsFiles = args.filter((a) => a.toLowerCase() !== 'none');
+          break;
+        case 'globalknownhostsfile':
+          out.globalKnownHostsFiles = args.filter((a) => a.toLowerCase() !== 'none');
+          break;
+        case 'hostkeyalias':
+          out.hostKeyAlias = value;
           break;
         case 'stricthostkeychecking':
           out.strictHostKeyChecking = value.toLowerCase();

@@ -91,6 +91,13 @@ export interface ConnectionSpec {
   passphrase?: string;
   /** known_hosts files to verify against; first one is where --accept-new-host-keys writes */
   knownHostsFiles: string[];
+  /**
+   * system-wide known_hosts files (ssh_config GlobalKnownHostsFile), read after the user's and
+   * never written; resolveConnectionSpec sets OpenSSH's default, /etc/ssh/ssh_known_hosts{,2}
+   */
+  globalKnownHostsFiles?: string[];
+  /** ssh_config HostKeyAlias: the name the host key is looked up (and recorded) under, instead of the address */
+  hostKeyAlias?: string;
   acceptNewHostKeys: boolean;
   /** ssh-agent socket (resolveConnectionSpec sets $SSH_AUTH_SOCK); unset: no agent */
   agent?: string;

@@ -14,6 +14,7 @@ import { isMap, isScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
 import { isVaultFile, parseYamlFile } from '../inventory/yaml-file.js';
+import { checkTrustedFile } from '../util/trusted-files.js';
 
 export interface ExtraVarsOptions {
   /** directory `@file` paths are resolved against; default: the process's */
@@ -43,6 +44,7 @@ async function parseOne(value: string, label: string, opts: ExtraVarsOptions): P
 
 async function readVarsFile(path: string, opts: ExtraVarsOptions): Promise<Vars> {
   const full = opts.cwd && !isAbsolute(path) ? resolve(opts.cwd, path) : path;
+  checkTrustedFile(full, 'extra vars file');
   let text: string;
   try {
     text = await readFile(full, 'utf8');

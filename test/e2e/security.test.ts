@@ -5,15 +5,19 @@
  * sandbox ("sec") serves every test of this file.
  */
 import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { closeEtcdClients, callOptions, connectEtcd } from '../../src/etcd/client.js';
 import { hostSink } from '../../src/etcd/snapshot-sink.js';
-import { CommandError } from '../../src/errors.js';
+import { CommandError, HostKeyError } from '../../src/errors.js';
 import { connectSsh } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { testSpec } from '../helpers/connection-spec.js';
+import { runCli } from '../helpers/runbook-cli.js';
 import { useSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);
@@ -106,4 +110,102 @@ test('the backup host: symlinks planted by a user who can write the backup dir a
   t.regex(refused!.message, /already exists/);
   t.is((await sb.hostExec('node1', `stat -c '%a' /root/victim; cat /root/victim`)).stdout, '600\nroot only\n');
   await sb.hostExec('node1', `rm -rf ${dir} /root/victim /root/victim-dir`);
+});
+
+test('the scheduler: a private key or known_hosts file another user can change is refused, naming it and the fix', async (t) => {
+  const sb = sandbox();
+  const dir = mkdtempSync(join(tmpdir(), 'sc-sched-trust-'));
+  const marker = `/root/sched-ran-${process.pid}`;
+  const key = join(dir, 'id_ed25519');
+  const knownHosts = join(dir, 'known_hosts');
+  copyFileSync(sb.keyFile, key);
+  chmodSync(key, 0o600);
+  copyFileSync(sb.knownHosts, knownHosts);
+  chmodSync(knownHosts, 0o644);
+  writeFileSync(join(dir, 'site.yaml'), `- name: mark\n  hosts: all\n  tasks:\n    - name: touch\n      command: touch ${marker}\n`);
+  writeFileSync(join(dir, 'hosts.yaml'), `all:\n  hosts:\n    node1: {ansible_host: ${sb.host('node1').ip}, ansible_user: root, ansible_ssh_private_key_file: ${key}}\n`);
+  const file = join(dir, 'runbook.schedules.yaml');
+  writeFileSync(file, `jobs:\n  - {name: mark, playbook: site.yaml, inventory: hosts.yaml, known_hosts: known_hosts, cron: "0 3 * * *", yes: true, lock: none}\n`);
+  const once = () => runCli(['schedule', 'run', '--file', file, '--once', 'mark'], 120_000);
+  const ran = async () => (await sb.hostExec('node1', `test -e ${marker} && echo yes || echo no`)).stdout.trim() === 'yes';
+
+  chownSync(key, 65534, 65534);
+  const keyRefused = await once();
+  t.not(keyRefused.code, 0);
+  t.regex(keyRefused.stdout, new RegExp(`private key ${key} is owned by uid 65534, not by root.*chown root ${key}`));
+  t.false(await ran(), 'nothing ran on the host');
+
+  chownSync(key, 0, 0);
+  chmodSync(knownHosts, 0o666);
+  const knownHostsRefused = await once();
+  t.not(knownHostsRefused.code, 0);
+  t.regex(knownHostsRefused.stdout, new RegExp(`known_hosts file ${knownHosts} can be written by its group and every user \\(mode 0666\\).*chmod go-w ${knownHosts}`));
+  t.false(await ran(), 'nothing ran on the host');
+
+  chmodSync(knownHosts, 0o644);
+  const ok = await once();
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  t.true(await ran(), 'with the files fixed the job runs');
+  await sb.hostExec('node1', `rm -f ${marker}`);
+});
+
+test.serial('host certificates: a real sshd HostCertificate from `ssh-keygen -s` is trusted through @cert-authority (global file, HostKeyAlias), checked, and never replaced by a pinned plain key', async (t) => {
+  const sb = sandbox();
+  const ip = sb.host('node1').ip;
+  const dir = mkdtempSync(join(tmpdir(), 'sc-hostcert-'));
+  const ca = join(dir, 'host_ca');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sandbox host CA', '-f', ca]);
+  const caPublic = readFileSync(`${ca}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const hostKey = join(dir, 'ssh_host_ed25519_key.pub');
+  writeFileSync(hostKey, (await sb.hostExec('node1', 'cat /etc/ssh/ssh_host_ed25519_key.pub')).stdout);
+  const userKnownHosts = join(dir, 'known_hosts');
+  const globalKnownHosts = join(dir, 'ssh_known_hosts');
+  writeFileSync(userKnownHosts, '');
+  const spec = (over: Partial<Parameters<typeof testSpec>[0]> = {}) =>
+    testSpec({ name: 'node1', address: ip, privateKeyFiles: [sb.keyFile], knownHostsFiles: [userKnownHosts], globalKnownHostsFiles: [globalKnownHosts], connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000, ...over });
+  /** sign the host key for `principals`, make it sshd's HostCertificate, and let sshd re-read its config */
+  const installCertificate = async (principals: string) => {
+    await run('ssh-keygen', ['-q', '-s', ca, '-h', '-I', 'node1', '-n', principals, '-V', '-5m:+1h', hostKey]);
+    const cert = readFileSync(join(dir, 'ssh_host_ed25519_key-cert.pub'), 'utf8');
+    await sb.hostExec('node1', `printf '%s' ${JSON.stringify(cert)} > /etc/ssh/ssh_host_ed25519_key-cert.pub && (grep -q '^HostCertificate' /etc/ssh/sshd_config || echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub' >> /etc/ssh/sshd_config) && kill -HUP "$(cat /run/sshd.pid)"`);
+    await untilSshdAnswers();
+  };
+  const untilSshdAnswers = async () => {
+    for (let i = 0; i < 50; i++) {
+      const r = await sb.hostExec('node1', `ssh-keyscan -T 2 -c ${ip} 2>/dev/null | grep -c cert-v01 || true`, { allowFail: true });
+      if (r.stdout.trim() !== '' && r.stdout.trim() !== '0') return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('sshd did not come back with its certificate');
+  };
+  const connectAndRun = async (s: ReturnType<typeof spec>) => {
+    const tr = await connectSsh(s);
+    try {
+      return (await tr.exec('echo certified')).stdout.trim();
+    } finally {
+      await tr.close();
+    }
+  };
+  try {
+    // no certificate yet: a host the CA vouches for shows a plain key, which accept-new must not pin
+    writeFileSync(globalKnownHosts, `@cert-authority 10.250.*,etcd-vip ${caPublic}\n`);
+    const plain = await t.throwsAsync(connectSsh(spec({ acceptNewHostKeys: true })), { instanceOf: HostKeyError });
+    t.regex(plain!.message, /is trusted through a certificate authority .* presented a plain ssh-ed25519 key .* not pinned, even with accept-new/);
+    t.is(readFileSync(userKnownHosts, 'utf8'), '', 'nothing was pinned');
+
+    await installCertificate(`${ip},node1`);
+    t.is(await connectAndRun(spec()), 'certified', 'the certificate is trusted through the global file\'s @cert-authority line');
+    t.is(readFileSync(userKnownHosts, 'utf8'), '', 'and no plain key was recorded');
+
+    writeFileSync(globalKnownHosts, `@cert-authority 10.250.* ${caPublic}\n@revoked * ${caPublic}\n`);
+    await t.throwsAsync(connectSsh(spec()), { instanceOf: HostKeyError, message: /revoked/ });
+
+    // a certificate for another name: refused for the address, accepted under that HostKeyAlias
+    await installCertificate('etcd-vip');
+    writeFileSync(globalKnownHosts, `@cert-authority 10.250.*,etcd-vip ${caPublic}\n`);
+    await t.throwsAsync(connectSsh(spec()), { instanceOf: HostKeyError, message: new RegExp(`it is for etcd-vip, not for ${ip.replace(/\./g, '\\.')}`) });
+    t.is(await connectAndRun(spec({ hostKeyAlias: 'etcd-vip' })), 'certified');
+  } finally {
+    await sb.hostExec('node1', `sed -i '/^HostCertificate/d' /etc/ssh/sshd_config; rm -f /etc/ssh/ssh_host_ed25519_key-cert.pub; kill -HUP "$(cat /run/sshd.pid)"`, { allowFail: true });
+  }
 });

@@ -5,6 +5,7 @@ import type { ModuleContext } from '../types.js';
 import { hostSha256Command, parseSha256sum, sha256OfFile } from './checksum.js';
 import { execOrThrow } from './exec.js';
 import { statRemote } from './remote-file.js';
+import { checkTrustedFile } from '../../util/trusted-files.js';
 
 /**
  * Where `distribute` reads from: a controller file or a file on an inventory host. The size is
@@ -45,6 +46,7 @@ export function controllerSource(ctx: ModuleContext, path: string): DistributeSo
     id: `controller:${path}`,
     label: path,
     size: async () => {
+      checkTrustedFile(path, 'source file');
       const s = await info;
       if (!s.isFile()) throw new Error(`${path} is not a regular file`);
       return s.size;

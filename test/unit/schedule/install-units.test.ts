@@ -24,6 +24,12 @@ test('systemd: the service runs the job once as its due tick, from the schedules
   t.regex(unit, /^User=backup$/m);
 });
 
+test('systemd: the service names its user (root unless told) and keeps what it writes private', (t) => {
+  t.regex(serviceUnit(job, opts), /^User=root$/m);
+  t.regex(serviceUnit(job, { ...opts, user: 'etcd-backup' }), /^User=etcd-backup$/m);
+  t.regex(serviceUnit(job, opts), /^UMask=0077$/m);
+});
+
 test('systemd: the timer carries the converted calendar with the time zone', (t) => {
   const unit = timerUnit(job, opts);
   t.regex(unit, /^OnCalendar=\*-\*-\* 00\/6:00:00 Europe\/Berlin$/m);

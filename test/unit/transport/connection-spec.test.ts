@@ -3,6 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ConfigError } from '../../../src/errors.js';
+import { connectionVars } from '../../../src/inventory/connection-vars.js';
 import { resolveConnectionSpec } from '../../../src/transport/connection-spec.js';
 import { localUser } from '../../../src/transport/ssh-config.js';
 
@@ -111,4 +112,19 @@ test('become settings become the host default; the password is kept apart', (t) 
   t.is(p.become, undefined);
   t.is(p.becomePassword, 'pw');
   t.is(resolveConnectionSpec('n', {}, { sshConfigFile }).become, undefined);
+});
+
+test('host keys: /etc/ssh/ssh_known_hosts by default; GlobalKnownHostsFile and HostKeyAlias from ssh config or the inventory\'s ssh args', (t) => {
+  const cfg = join(dir, 'config-hostkeys');
+  writeFileSync(cfg, 'Host etcd-*\n  HostKeyAlias %n.etcd.internal\n  GlobalKnownHostsFile /etc/ssh/fleet_known_hosts /etc/ssh/extra\nHost none-*\n  GlobalKnownHostsFile none\n');
+  const plain = resolveConnectionSpec('node1', { address: '192.0.2.1' }, { sshConfigFile: join(dir, 'missing') });
+  t.deepEqual(plain.globalKnownHostsFiles, ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']);
+  t.is(plain.hostKeyAlias, undefined);
+  const fromConfig = resolveConnectionSpec('etcd-1', { address: 'etcd-1' }, { sshConfigFile: cfg });
+  t.deepEqual(fromConfig.globalKnownHostsFiles, ['/etc/ssh/fleet_known_hosts', '/etc/ssh/extra']);
+  t.is(fromConfig.hostKeyAlias, 'etcd-1.etcd.internal');
+  t.deepEqual(resolveConnectionSpec('none-1', { address: 'none-1' }, { sshConfigFile: cfg }).globalKnownHostsFiles, []);
+  const fromArgs = resolveConnectionSpec('node1', connectionVars({ ansible_host: '192.0.2.1', ansible_ssh_common_args: '-o HostKeyAlias=vip -o GlobalKnownHostsFile=/srv/kh' }), { sshConfigFile: cfg });
+  t.is(fromArgs.hostKeyAlias, 'vip');
+  t.deepEqual(fromArgs.globalKnownHostsFiles, ['/srv/kh']);
 });
