@@ -10,7 +10,7 @@ import { EventBus } from '../events/bus.js';
 import { jsonReporter } from '../report/json.js';
 import { plainReporter } from '../report/plain.js';
 import { TtyReporter } from '../report/tty.js';
-import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
+import { addLockOptions, defaultLocksDir, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
@@ -126,6 +126,15 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       prompter,
       // no variable names it, so the redactor is told
       secrets: becomePassword === undefined ? [] : [becomePassword],
+      reconnect: {
+        user: flags.user,
+        knownHosts: flags.knownHosts && resolve(flags.knownHosts),
+        sshConfig: flags.sshConfig && resolve(flags.sshConfig),
+        acceptNewHostKeys: flags.acceptNewHostKeys,
+        connectTimeout: flags.connectTimeout,
+        lock: flags.lock ?? 'file',
+        locksDir: resolve(flags.locksDir ?? defaultLocksDir()),
+      },
       bus,
       signal,
       interrupts,

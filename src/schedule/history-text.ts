@@ -40,7 +40,9 @@ export function runHeader(r: RunRecord): string {
 export function eventsText(events: readonly RunEvent[], record: RunRecord, opts: Pick<PlainOptions, 'verbosity'>): string {
   const out: string[] = [];
   for (const e of events) {
-    const line = (plainFormat[e.type] as (e: RunEvent, o: PlainOptions) => string | null)(e, { verbosity: opts.verbosity });
+    // the journal's records (engine/journal.ts) share the file and are not events
+    const format = plainFormat[e.type] as ((e: RunEvent, o: PlainOptions) => string | null) | undefined;
+    const line = format ? format(e, { verbosity: opts.verbosity }) : null;
     if (line === null) continue;
     const stamp = e.time ? e.time.slice(11, 19) : '        ';
     const [first, ...rest] = line.replace(/^\n+/, '').split('\n');
