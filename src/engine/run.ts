@@ -295,6 +295,15 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   return finish(status, status === 'rollback_failed' ? new RollbackError(failure).exitCode : failureCode, message);
 }
 
+/** '' for a playbook that is not a file (built in memory) */
+export function fileSha256(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return '';
+  }
+}
+
 /** the journal's first record: enough to load the same plays and reach the same hosts again */
 function startJournal(req: RunRequest, ctx: RunContext, recorder: RunRecorder, hosts: string[]): JournalWriter {
   const journal = new JournalWriter((r) => recorder.journal(ctx.secrets.redact(r)), ctx.facts, ctx.secrets);
@@ -312,7 +321,7 @@ function startJournal(req: RunRequest, ctx: RunContext, recorder: RunRecorder, h
   journal.start({
     runId: ctx.runId,
     playbook,
-    playbookSha256: createHash('sha256').update(readFileSync(playbook)).digest('hex'),
+    playbookSha256: fileSha256(playbook),
     inventory: req.inventorySources.map((i) => resolve(i)),
     extraVars: vars.kept,
     withheldVars: vars.withheld,
