@@ -104,7 +104,8 @@ export function isJournalRecord(v: { type?: unknown }): v is JournalRecord {
 
 /** what the engine tells the journal; absent for --check runs, which change nothing */
 export interface RunJournal {
-  stepStarting(step: Omit<JournalStep, 'type'>): void;
+  /** `hidden`: facts a no_log task sets, never recorded (withheld) from now on */
+  stepStarting(step: Omit<JournalStep, 'type'>, hidden?: readonly string[]): void;
   stepDone(done: Omit<JournalDone, 'type'>): void;
   /** a completed task's undo starts on a host */
   undoing(u: Omit<JournalUndoing, 'type'>): void;
@@ -118,6 +119,7 @@ export interface RunJournal {
  */
 export class JournalWriter implements RunJournal {
   private readonly recorded = new Map<string, Vars>();
+  private readonly hidden = new Set<string>();
 
   constructor(
     private readonly write: (r: JournalRecord) => void,
@@ -129,7 +131,8 @@ export class JournalWriter implements RunJournal {
     this.write({ type: 'journal:start', time: new Date().toISOString(), ...record });
   }
 
-  stepStarting(step: Omit<JournalStep, 'type'>): void {
+  stepStarting(step: Omit<JournalStep, 'type'>, hidden: readonly string[] = []): void {
+    for (const h of hidden) this.hidden.add(h);
     this.flushFacts();
     this.write({ type: 'journal:step', ...step });
   }
@@ -155,7 +158,7 @@ export class JournalWriter implements RunJournal {
       for (const [k, v] of Object.entries(facts)) {
         if (before[k] === v && k in before) continue;
         const { value, secret } = withoutSecrets(v, this.secrets);
-        if (secret) withheld.push(k);
+        if (secret || this.hidden.has(k)) withheld.push(k);
         else set[k] = value;
       }
       this.recorded.set(host, facts);
@@ -177,13 +180,13 @@ export function withoutSecrets(v: unknown, secrets: Secrets): { value: unknown; 
   return { value: JSON.parse(text) as unknown, secret: false };
 }
 
-/** the -e variables as the journal keeps them: secret-named ones (and any holding a secret) withheld */
-export function journaledVars(vars: Vars, secrets: Secrets): { kept: Vars; withheld: string[] } {
+/** the -e variables as the journal keeps them: secret-named ones, any holding a secret, and `alsoWithheld` (what no_log tasks read) withheld */
+export function journaledVars(vars: Vars, secrets: Secrets, alsoWithheld: ReadonlySet<string> = new Set()): { kept: Vars; withheld: string[] } {
   const kept: Vars = {};
   const withheld: string[] = [];
   for (const [k, v] of Object.entries(vars)) {
     const { value, secret } = withoutSecrets(v, secrets);
-    if (secret) withheld.push(k);
+    if (secret || alsoWithheld.has(k)) withheld.push(k);
     else kept[k] = value;
   }
   return { kept, withheld };

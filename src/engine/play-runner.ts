@@ -109,10 +109,12 @@ export class PlayRunner {
     bus.emit({ type: 'task:start', phase, task: title, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
     // the task's place in the play as written (`index` counts only the tasks the tags selected)
     const written = (phase === 'handler' ? this.scope.play.handlers : this.scope.play.tasks).indexOf(task);
+    // what a no_log task registers or sets is kept out of the journal, as out of the events
+    const hiddenFacts = task.no_log ? [task.register, ...(task.module === 'set_fact' ? Object.keys(task.args) : [])].filter((n): n is string => Boolean(n)) : [];
     const outcomes = await mapLimit(targets, options.forks, async (host) => {
       exec.touched.add(host);
       // on disk before the step starts: a controller that dies now leaves enough to undo the run
-      this.run.journal?.stepStarting({ seq, playIndex: this.scope.playIndex, phase: phase === 'handler' ? 'handler' : 'task', index: written, host });
+      this.run.journal?.stepStarting({ seq, playIndex: this.scope.playIndex, phase: phase === 'handler' ? 'handler' : 'task', index: written, host }, hiddenFacts);
       const o = await this.runner.runOnHost(task, host, phase, index);
       const undoable = (o.status === 'ok' || o.status === 'changed') && task.rollback.length > 0 && !options.check;
       if (undoable) this.undo.push({ task, seq, host, scope: this.scope });

@@ -17,7 +17,7 @@ import type { EventBus } from '../events/bus.js';
 import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
-import { render } from '../template/index.js';
+import { referencedNames, render } from '../template/index.js';
 import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
 import { computeBatches } from './batches.js';
 import type { Prompter } from './confirm.js';
@@ -295,6 +295,28 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   return finish(status, status === 'rollback_failed' ? new RollbackError(failure).exitCode : failureCode, message);
 }
 
+/** variables a no_log task reads: their values stay out of the journal, as its output stays out of the events */
+function namesReadByNoLogTasks(playbook: Playbook): Set<string> {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('{{') && !v.includes('{%')) return;
+      try {
+        for (const n of referencedNames(v)) names.add(n);
+      } catch {
+        // not a template the engine could render either
+      }
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  for (const play of playbook.plays) {
+    for (const t of [...play.preflight, ...play.tasks, ...play.tasks.flatMap((x) => x.rollback), ...play.handlers, ...play.rollback]) {
+      if (t.no_log) walk([t.args, t.vars ?? {}, t.loop ?? null]);
+    }
+  }
+  return names;
+}
+
 /** '' for a playbook that is not a file (built in memory) */
 export function fileSha256(path: string): string {
   try {
@@ -308,7 +330,7 @@ export function fileSha256(path: string): string {
 function startJournal(req: RunRequest, ctx: RunContext, recorder: RunRecorder, hosts: string[]): JournalWriter {
   const journal = new JournalWriter((r) => recorder.journal(ctx.secrets.redact(r)), ctx.facts, ctx.secrets);
   const playbook = resolve(req.playbook.file);
-  const vars = journaledVars(req.extraVars, ctx.secrets);
+  const vars = journaledVars(req.extraVars, ctx.secrets, namesReadByNoLogTasks(req.playbook));
   const reconnectHosts: ReconnectFacts['hosts'] = {};
   for (const h of hosts) {
     try {
