@@ -50,6 +50,14 @@ export class RunRecorder {
     if (this.fd !== undefined) fsyncSync(this.fd);
   }
 
+  /** close the record and leave it without a summary (an undo that was refused: the run stays unfinished) */
+  async finishWithoutSummary(): Promise<void> {
+    if (this.fd === undefined) return;
+    this.sync();
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
   async finish(summary: unknown): Promise<void> {
     writeFileSync(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
     if (this.fd === undefined) return;
