@@ -9,7 +9,7 @@
  * reads needs nothing; any other is reported with what to check by hand.
  */
 import { getModule } from '../modules/registry.js';
-import type { EventOf, RunEvent } from '../events/types.js';
+import type { EventOf } from '../events/types.js';
 import type { Vars } from '../inventory/types.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayScope, RunContext } from './context.js';
@@ -205,4 +205,3 @@ export async function runOrphanRollback(run: RunContext, plan: OrphanPlan, reaso
   return { report, unfinished: plan.unfinished, ok: report.ok && byHand.length === 0 };
 }
 
-export type { RunEvent };
