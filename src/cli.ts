@@ -7,6 +7,7 @@ import { fail } from './cli/fail.js';
 import { historyCommand } from './cli/history-command.js';
 import { inventoryCommand } from './cli/inventory-command.js';
 import { planCommand } from './cli/plan-command.js';
+import { rollbackCommand } from './cli/rollback-command.js';
 import { scheduleCommand } from './cli/schedule-command.js';
 import { validateCommand } from './cli/validate-command.js';
 
@@ -21,6 +22,7 @@ const program = new Command('runbook')
   .addCommand(validateCommand())
   .addCommand(inventoryCommand())
   .addCommand(scheduleCommand())
+  .addCommand(rollbackCommand())
   .addCommand(historyCommand())
   .addCommand(backupsCommand())
   .addCommand(diagnoseCommand());

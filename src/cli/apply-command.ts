@@ -10,7 +10,8 @@ import { EventBus } from '../events/bus.js';
 import { jsonReporter } from '../report/json.js';
 import { plainReporter } from '../report/plain.js';
 import { TtyReporter } from '../report/tty.js';
-import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
+import { addLockOptions, defaultLocksDir, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
+import { guardUnfinished, keepMarkers } from '../schedule/unfinished-guard.js';
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
@@ -36,6 +37,8 @@ export interface ApplyFlags extends LockFlags {
   sshConfig?: string;
   connectTimeout: number;
   askBecomePass: boolean;
+  /** go on although a killed run left these hosts half-changed; the reason is recorded */
+  ignoreUnfinished?: string;
 }
 
 export function applyCommand(): Command {
@@ -46,6 +49,7 @@ export function applyCommand(): Command {
   addRunOptions(cmd);
   addConnectionOptions(cmd);
   addLockOptions(cmd);
+  cmd.option('--ignore-unfinished <reason>', 'go on although a run whose controller died left these hosts half-changed (see `runbook rollback`); the reason is recorded in both runs');
   cmd.addHelpText(
     'after',
     `
@@ -56,7 +60,8 @@ Examples:
   runbook apply site.yaml -i inv/ --limit 'etcd:!node3' --step
 
 Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
-3 preflight failed, 4 host unreachable / refused, 5 not confirmed,
+3 preflight failed, 4 host unreachable / refused (also: a run whose controller died left
+these hosts half-changed: runbook rollback RUN_ID), 5 not confirmed,
 6 a step failed and ROLLBACK WAS INCOMPLETE (check the hosts), 130 interrupted,
 75 another run holds the lock on this cluster (see --lock-wait).`,
   );
@@ -102,12 +107,17 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     process.on('SIGINT', onSigint);
     process.once('exit', restoreTerminal);
   }
-  // before any host is contacted: a second run against the same targets waits or is refused
-  const lock = await takeRunLock(inputs, flags, bus, signal).catch((err: unknown) => {
-    if (onSigint) process.off('SIGINT', onSigint);
-    throw err;
-  });
+  // before any host is contacted: a run whose controller died left these hosts half-changed
+  // (a live run's markers are the lock's business), and a second run waits or is refused
+  const lock = await Promise.resolve()
+    .then(() => (flags.check ? undefined : guardUnfinished(inputs, { ignoreReason: flags.ignoreUnfinished }, bus)))
+    .then(() => takeRunLock(inputs, flags, bus, signal))
+    .catch((err: unknown) => {
+      if (onSigint) process.off('SIGINT', onSigint);
+      throw err;
+    });
   try {
+    const dropMarkers = keepMarkers(inputs, bus, { check: flags.check });
     const summary = await runPlaybook({
       playbook: inputs.playbook,
       inventory: inputs.inventory,
@@ -127,6 +137,15 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       prompter,
       // no variable names it, so the redactor is told
       secrets: becomePassword === undefined ? [] : [becomePassword],
+      reconnect: {
+        user: flags.user,
+        knownHosts: flags.knownHosts && resolve(flags.knownHosts),
+        sshConfig: flags.sshConfig && resolve(flags.sshConfig),
+        acceptNewHostKeys: flags.acceptNewHostKeys,
+        connectTimeout: flags.connectTimeout,
+        lock: flags.lock ?? 'file',
+        locksDir: resolve(flags.locksDir ?? defaultLocksDir()),
+      },
       bus,
       signal,
       interrupts,
@@ -142,6 +161,8 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
         hooks: interactive ? { passphrase: (file: string) => prompter.password(`passphrase for ${file}:`) } : {},
       }),
     });
+    // the run ended (whatever its result): its hosts are no longer left by a dead controller
+    dropMarkers();
     await tty?.idle();
     return summary;
   } finally {

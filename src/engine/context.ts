@@ -3,6 +3,7 @@ import type { Inventory, Vars } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 import type { Become, Transport } from '../transport/types.js';
 import type { Prompter } from './confirm.js';
+import type { RunJournal } from './journal.js';
 import type { Secrets } from './redact.js';
 
 export interface RunOptions {
@@ -54,6 +55,8 @@ export interface RunContext {
   checkChanges?: string[];
   /** aborts commands that change something; without it, `signal` does */
   commandSignal?: AbortSignal;
+  /** the run journal (engine/journal.ts), told of each step before it starts; none in --check */
+  journal?: RunJournal;
 }
 
 /** Per-play state the task runner needs. */

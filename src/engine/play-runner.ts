@@ -107,12 +107,18 @@ export class PlayRunner {
     const targets = task.run_once ? hosts.slice(0, 1) : hosts;
     const title = targets[0] ? displayName(task, this.runner.varsFor(targets[0], task)) : task.name;
     bus.emit({ type: 'task:start', phase, task: title, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
+    // the task's place in the play as written (`index` counts only the tasks the tags selected)
+    const written = (phase === 'handler' ? this.scope.play.handlers : this.scope.play.tasks).indexOf(task);
+    // what a no_log task registers or sets is kept out of the journal, as out of the events
+    const hiddenFacts = task.no_log ? [task.register, ...(task.module === 'set_fact' ? Object.keys(task.args) : [])].filter((n): n is string => Boolean(n)) : [];
     const outcomes = await mapLimit(targets, options.forks, async (host) => {
       exec.touched.add(host);
+      // on disk before the step starts: a controller that dies now leaves enough to undo the run
+      this.run.journal?.stepStarting({ seq, playIndex: this.scope.playIndex, phase: phase === 'handler' ? 'handler' : 'task', index: written, host }, hiddenFacts);
       const o = await this.runner.runOnHost(task, host, phase, index);
-      if ((o.status === 'ok' || o.status === 'changed') && task.rollback.length && !options.check) {
-        this.undo.push({ task, seq, host, scope: this.scope });
-      }
+      const undoable = (o.status === 'ok' || o.status === 'changed') && task.rollback.length > 0 && !options.check;
+      if (undoable) this.undo.push({ task, seq, host, scope: this.scope });
+      this.run.journal?.stepDone({ seq, host, status: o.status, undo: undoable });
       return o;
     });
     if (task.run_once && targets[0]) this.runner.shareRunOnce(task, targets[0], hosts.slice(1));

@@ -65,14 +65,23 @@ export async function rollback(run: RunContext, plays: PlayExecution[], undo: Un
       // one title for the whole group, as its first host reads it; each host's own reading is in
       // its rollback:step events
       const title = named(task, first);
+      const failedOn = new Set<string>();
+      let cut = false;
+      if (task.rollback.length && !run.signal.aborted) for (const e of group) run.journal?.undoing({ seq: e.seq, host: e.host });
       for (const [i, step] of task.rollback.entries()) {
-        if (stopped(targetsOf(step, group.map((e) => e.host)), named(step, first))) continue;
+        if (stopped(targetsOf(step, group.map((e) => e.host)), named(step, first))) {
+          cut = true;
+          continue;
+        }
         await phase(run, `${named(step, first)} (undo of "${short(title)}")`, i, targetsOf(step, group.map((e) => e.host)), async (host) => {
           const o = await runner.runOnHost(step, host, 'rollback', i);
           record(run, note(host), host, named(task, host), named(step, host), o.status, o.error, o.durationMs);
+          if (o.status === 'failed') failedOn.add(host);
           return o.status === 'failed' ? host : undefined;
         });
       }
+      // journaled, so that a `runbook rollback` after a controller died does not run it twice
+      if (!cut) for (const e of group) run.journal?.undone({ seq: e.seq, host: e.host, ok: !failedOn.has(e.host) });
     }
     const touched = [...exec.touched];
     for (const [i, step] of exec.scope.play.rollback.entries()) {

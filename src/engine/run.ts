@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { operatorName } from '../util/operator.js';
 import { dirname, resolve } from 'node:path';
@@ -15,7 +17,7 @@ import type { EventBus } from '../events/bus.js';
 import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
-import { render } from '../template/index.js';
+import { referencedNames, render } from '../template/index.js';
 import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
 import { computeBatches } from './batches.js';
 import type { Prompter } from './confirm.js';
@@ -33,6 +35,8 @@ import { newRunId, RunRecorder } from './run-dir.js';
 import { TaskRunner, messageOf } from './task-runner.js';
 import { containsTemplate } from './host-vars.js';
 import { UndoStack } from './undo-stack.js';
+import { JournalWriter, journaledVars, type ReconnectFacts } from './journal.js';
+import { connectionVars } from '../inventory/connection-vars.js';
 import { loadVarsFiles } from './vars-files.js';
 
 /** Connections to the run's hosts, made up front; failures are reported per host. */
@@ -62,6 +66,8 @@ export interface RunRequest {
   runId?: string;
   /** values known to be secret that no variable names (the --ask-become-pass password) */
   secrets?: string[];
+  /** how the hosts are reached and locked, for the journal a `runbook rollback` reads (engine/journal.ts) */
+  reconnect?: Omit<ReconnectFacts, 'hosts'>;
 }
 
 export interface RunSummary {
@@ -232,7 +238,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     }
   }
 
-  // 4. execute
+  // 4. execute, each step journaled first (engine/journal.ts)
+  if (!req.options.check) ctx.journal = startJournal(req, ctx, recorder, allHosts);
   req.interrupts?.enter('execute');
   const undo = new UndoStack();
   const seq = new Sequence();
@@ -288,11 +295,72 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   return finish(status, status === 'rollback_failed' ? new RollbackError(failure).exitCode : failureCode, message);
 }
 
+/** variables a no_log task reads: their values stay out of the journal, as its output stays out of the events */
+function namesReadByNoLogTasks(playbook: Playbook): Set<string> {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('{{') && !v.includes('{%')) return;
+      try {
+        for (const n of referencedNames(v)) names.add(n);
+      } catch {
+        // not a template the engine could render either
+      }
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  for (const play of playbook.plays) {
+    for (const t of [...play.preflight, ...play.tasks, ...play.tasks.flatMap((x) => x.rollback), ...play.handlers, ...play.rollback]) {
+      if (t.no_log) walk([t.args, t.vars ?? {}, t.loop ?? null]);
+    }
+  }
+  return names;
+}
+
+/** '' for a playbook that is not a file (built in memory) */
+export function fileSha256(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return '';
+  }
+}
+
+/** the journal's first record: enough to load the same plays and reach the same hosts again */
+function startJournal(req: RunRequest, ctx: RunContext, recorder: RunRecorder, hosts: string[]): JournalWriter {
+  const journal = new JournalWriter((r) => recorder.journal(ctx.secrets.redact(r)), ctx.facts, ctx.secrets);
+  const playbook = resolve(req.playbook.file);
+  const vars = journaledVars(req.extraVars, ctx.secrets, namesReadByNoLogTasks(req.playbook));
+  const reconnectHosts: ReconnectFacts['hosts'] = {};
+  for (const h of hosts) {
+    try {
+      const c = connectionVars(req.inventory.varsFor(h));
+      reconnectHosts[h] = { address: c.address, port: c.port, user: c.user, keyFile: c.keyFile, proxyJump: c.proxyJump, connection: c.connection };
+    } catch {
+      reconnectHosts[h] = {};
+    }
+  }
+  journal.start({
+    runId: ctx.runId,
+    playbook,
+    playbookSha256: fileSha256(playbook),
+    inventory: req.inventorySources.map((i) => resolve(i)),
+    extraVars: vars.kept,
+    withheldVars: vars.withheld,
+    limit: req.limit,
+    forks: req.options.forks,
+    tags: req.options.tags,
+    skipTags: req.options.skipTags,
+    reconnect: { acceptNewHostKeys: false, connectTimeout: 10, lock: 'file', ...req.reconnect, hosts: reconnectHosts },
+  });
+  return journal;
+}
+
 /**
  * A secret-named variable whose value is a template (`db_password: "{{ vault_db_password }}"`)
  * is a secret as rendered for each host; the raw layers were noted before anything ran.
  */
-function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void {
+export function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void {
   for (const scope of scopes) {
     const runner = new TaskRunner(ctx, scope);
     for (const host of scope.hosts) {
@@ -317,7 +385,7 @@ function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void {
   }
 }
 
-function resolvePlays(req: RunRequest): PlayScope[] {
+export function resolvePlays(req: Pick<RunRequest, 'playbook' | 'inventory' | 'extraVars' | 'limit' | 'bus'>): PlayScope[] {
   const limited = req.limit ? new Set(req.inventory.select(req.limit)) : undefined;
   const scopes: PlayScope[] = [];
   for (const [playIndex, play] of req.playbook.plays.entries()) {

@@ -39,6 +39,7 @@ export const EXPECTS: Record<string, string> = {
   ignore_errors: 'a boolean',
   notify: 'a handler name or a list of them',
   no_log: 'a boolean',
+  rollback_idempotent: 'a boolean',
   check_mode: 'a boolean',
   args: 'a mapping of module arguments',
   gather_facts: 'false (runbook never gathers facts)',

@@ -101,6 +101,7 @@ export function toTask({ raw, path, call, moduleKey, rollback }: TaskInput, sour
   set('timeout', raw.timeout as number | string | undefined);
   set('confirm', confirmText(raw.confirm, `Run "${name}"?`));
   set('no_log', raw.no_log as boolean | undefined);
+  set('rollback_idempotent', raw.rollback_idempotent as boolean | undefined);
   set('check_mode', raw.check_mode as boolean | undefined);
   set('vars', raw.vars as Vars | undefined);
   return task;

@@ -91,7 +91,11 @@ export function buildSchemas(moduleValue: ModuleValueSchema, opts: BuildOptions 
   const rollbackTask = named(z.strictObject(base).describe('a step that undoes part of what the task or play did'), 'rollback_task');
   const rollback = z.array(rollbackTask).describe('steps that undo this, run in reverse order when the run fails after it');
   const notify = nameOrNames.describe('handlers to run at the end of the play if this task changed something');
-  const task = named(z.strictObject({ ...base, rollback: rollback.optional(), notify: notify.optional() }).describe('one step: a module and its arguments'), 'task');
+  const rollbackIdempotent = z
+    .boolean()
+    .describe('its rollback steps are safe to run twice, and without its own result: `runbook rollback` then also undoes it when the controller died while it ran')
+    .optional();
+  const task = named(z.strictObject({ ...base, rollback: rollback.optional(), rollback_idempotent: rollbackIdempotent, notify: notify.optional() }).describe('one step: a module and its arguments'), 'task');
   const preflightTask = named(z.strictObject(base).describe('a read-only check run on every host before anything changes'), 'preflight_task');
   const handler = named(
     z

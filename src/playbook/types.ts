@@ -35,6 +35,11 @@ export interface Task {
   confirm?: string;
   /** tasks that undo this one; pushed on the host's undo stack when this task completes */
   rollback: Task[];
+  /**
+   * its rollback steps may run twice and need not its own result: undone by `runbook rollback`
+   * also when the controller died while it ran (engine/orphan-rollback.ts)
+   */
+  rollback_idempotent?: boolean;
   no_log?: boolean;
   /** false: run even in check mode (the task only reads); true: always run as a check */
   check_mode?: boolean;

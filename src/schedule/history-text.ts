@@ -6,6 +6,7 @@ import type { RunEvent } from '../events/types.js';
 import { plainFormat, type PlainOptions } from '../report/plain.js';
 import { recapText } from '../report/recap-text.js';
 import { formatDuration } from './duration.js';
+import { halfDoneFromEvents } from './half-done.js';
 import type { RunRecord } from './run-history.js';
 import { table } from './schedule-list.js';
 
@@ -40,7 +41,9 @@ export function runHeader(r: RunRecord): string {
 export function eventsText(events: readonly RunEvent[], record: RunRecord, opts: Pick<PlainOptions, 'verbosity'>): string {
   const out: string[] = [];
   for (const e of events) {
-    const line = (plainFormat[e.type] as (e: RunEvent, o: PlainOptions) => string | null)(e, { verbosity: opts.verbosity });
+    // the journal's records (engine/journal.ts) share the file and are not events
+    const format = plainFormat[e.type] as ((e: RunEvent, o: PlainOptions) => string | null) | undefined;
+    const line = format ? format(e, { verbosity: opts.verbosity }) : null;
     if (line === null) continue;
     const stamp = e.time ? e.time.slice(11, 19) : '        ';
     const [first, ...rest] = line.replace(/^\n+/, '').split('\n');
@@ -48,7 +51,18 @@ export function eventsText(events: readonly RunEvent[], record: RunRecord, opts:
   }
   const s = record.summary;
   if (!events.some((e) => e.type === 'run:end')) {
-    out.push(s ? recapText({ type: 'run:end', status: s.status, exitCode: s.exitCode, durationMs: s.durationMs, recap: s.recap, message: s.message }) : '\n(no recap: the run is still going, or was killed before it finished)');
+    out.push(s ? recapText({ type: 'run:end', status: s.status, exitCode: s.exitCode, durationMs: s.durationMs, recap: s.recap, message: s.message }) : unfinishedText(events, record.runId));
   }
   return out.join('\n');
+}
+
+/** a run with no end: where it left each host, and how to undo it if its controller died */
+function unfinishedText(events: readonly RunEvent[], runId: string): string {
+  const h = halfDoneFromEvents(events);
+  const lines = ['', 'UNFINISHED: the run is still going, or its controller died before it finished.'];
+  if (h.unfinished.length) lines.push('Started and never finished:', ...h.unfinished.map((x) => `  ${x}`));
+  if (h.notUndone.length) lines.push('Changed and not rolled back:', ...h.notUndone.map((x) => `  ${x}`));
+  if (h.unfinished.length || h.notUndone.length) lines.push(`If its controller died: runbook rollback ${runId} (it shows what it will undo and asks)`);
+  else lines.push('It had changed nothing.');
+  return lines.join('\n');
 }

@@ -66,7 +66,7 @@ function nonNegativeInt(v: string): number {
 }
 
 /** where the plays' hosts really are (address:port), so the lock names the cluster, not the file */
-function targetAddresses(inputs: { playbook: Playbook; inventory: Inventory; extraVars?: Record<string, unknown> }, targets: readonly string[]): string[] {
+export function targetAddresses(inputs: { playbook: Playbook; inventory: Inventory; extraVars?: Record<string, unknown> }, targets: readonly string[]): string[] {
   const { inventory } = inputs;
   const patterns = inputs.playbook.plays.map((p, i) => {
     try {

@@ -2,7 +2,9 @@
  * The run lock keeps every run against one cluster apart, whatever directory, inventory file or
  * controller it comes from: lock files per host in the machine's own lock directory (not the
  * working directory), and a lease in the cluster's etcd. A run killed with -9 leaves its lock
- * stale: the next run takes it over and says what the killed run left half-done.
+ * stale and its hosts half-changed: the next run refuses and names `runbook rollback`; told to go
+ * on anyway (--ignore-unfinished), it takes the lock over and says what the killed run left
+ * half-done.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
@@ -17,6 +19,8 @@ import type { EventOf, RunEvent } from '../../src/events/types.js';
 const sandbox = useSandbox(test, { name: 'run-lock', hosts: 3 });
 const work = mkdtempSync(join(tmpdir(), 'runbook-lock-e2e-'));
 
+// this controller's record of runs whose controller died (unfinished-runs.ts), for these tests only
+const stateDir = join(work, 'state');
 const playbook = join(work, 'hold.yaml');
 writeFileSync(
   playbook,
@@ -44,11 +48,11 @@ interface Started {
 }
 
 /** `runbook apply` started in `cwd`, with the machine's default lock directory (no --locks-dir) */
-function start(cwd: string, inventory: string, hold: number, env: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(process.execPath, [...cliCommand(), 'apply', playbook, '-i', inventory, '-o', 'json', '--yes', '-e', `hold=${hold}`, '--runs-dir', join(cwd, 'runs')], {
+function start(cwd: string, inventory: string, hold: number, env: NodeJS.ProcessEnv = {}, args: string[] = []): Started {
+  const child = spawn(process.execPath, [...cliCommand(), 'apply', playbook, '-i', inventory, '-o', 'json', '--yes', '-e', `hold=${hold}`, '--runs-dir', join(cwd, 'runs'), ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUNBOOK_LOCKS_DIR: '', ...env },
+    env: { ...process.env, RUNBOOK_LOCKS_DIR: '', RUNBOOK_STATE_DIR: stateDir, ...env },
   });
   const events: RunEvent[] = [];
   child.stdout!.on('data', (d: Buffer) => events.push(...parseEvents(d.toString())));
@@ -91,15 +95,22 @@ test.serial('a run from another controller (its own lock directory) is refused b
   t.is(r.code, 0, r.stderr);
 });
 
-test.serial('the run after a kill -9 takes the stale lock over and says what the killed run left half-done', async (t) => {
+test.serial('the run after a kill -9 is refused, naming runbook rollback; with --ignore-unfinished it takes the stale lock over and says what the killed run left half-done', async (t) => {
   const a = mkdtempSync(join(work, 'e-'));
   const killed = start(a, sandbox().inventoryYaml, 60);
   await until('the run to be in its long task', () => holding(killed));
   killed.child.kill('SIGKILL');
   await killed.done;
+  const killedId = killed.events.find((e): e is EventOf<'run:start'> => e.type === 'run:start')!.runId;
   const b = mkdtempSync(join(work, 'f-'));
-  const next = start(b, sandbox().inventoryYaml, 0);
+  const refused = await start(b, sandbox().inventoryYaml, 0).done;
+  t.is(refused.code, 4, refused.stderr);
+  t.regex(refused.stderr, new RegExp(`run ${killedId} .*never finished.*started and never finished: node\\d: Hold`, 's'));
+  t.regex(refused.stderr, new RegExp(`hint: undo it first: runbook rollback ${killedId} .*--ignore-unfinished`));
+  t.false(parseEvents(refused.stdout).some((e) => e.type === 'host:connect'), 'the refused run contacted no host');
+  const next = start(b, sandbox().inventoryYaml, 0, {}, ['--ignore-unfinished', 'the marker file is harmless']);
   const r = await next.done;
+  t.true(warnings(r.stdout).some((w) => new RegExp(`going on despite run ${killedId} .*\\(--ignore-unfinished: the marker file is harmless\\)`).test(w)), r.stdout);
   t.is(r.code, 0, r.stderr);
   const said = warnings(r.stdout).filter((w) => w.startsWith('took over stale run lock'));
   t.true(said.length >= 1, r.stdout);

@@ -78,7 +78,24 @@ test('a run without run:end gets its recap from the summary, or says it has none
   t.regex(eventsText(await readRunEvents(refused.dir), refused, { verbosity: 1 }), /run refused: nothing was changed \(exit 3, 0.8s\)\npreflight failed/);
   const killed = await findRun(dir, '20261122T22');
   t.is((await readRunEvents(killed.dir)).length, 1, 'the torn line is skipped');
-  t.regex(eventsText(await readRunEvents(killed.dir), killed, { verbosity: 1 }), /no recap: the run is still going, or was killed/);
+  t.regex(eventsText(await readRunEvents(killed.dir), killed, { verbosity: 1 }), /UNFINISHED: the run is still going, or its controller died before it finished\.\nIt had changed nothing\./);
+});
+
+test('history show of a run whose controller died says where each host was left and names runbook rollback', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'history-'));
+  const id = '20261204T100000Z-dead';
+  mkdirSync(join(root, id));
+  const events: RunEvent[] = [
+    { type: 'run:start', runId: id, playbook: 'tune.yaml', inventory: ['inv'], hosts: ['node1', 'node2'], check: false, runDir: '' },
+    { type: 'host:start', phase: 'task', task: 'Write the config of node1', taskIndex: 0, host: 'node1' },
+    { type: 'host:end', phase: 'task', task: 'Write the config of node1', taskIndex: 0, host: 'node1', status: 'changed', durationMs: 5 },
+    { type: 'host:start', phase: 'task', task: 'Restart etcd on node1', taskIndex: 1, host: 'node1' },
+  ];
+  writeFileSync(join(root, id, 'events.jsonl'), `${events.map((e) => JSON.stringify(e)).join('\n')}\n{"type":"journal:step","seq":3,"playIndex":0,"phase":"task","index":1,"host":"node1"}\n`);
+  const run = await findRun(root, id);
+  const text = eventsText(await readRunEvents(run.dir), run, { verbosity: 1 });
+  t.regex(text, /Started and never finished:\n {2}node1: Restart etcd on node1\nChanged and not rolled back:\n {2}node1: Write the config of node1\n/);
+  t.regex(text, new RegExp(`If its controller died: runbook rollback ${id}`));
 });
 
 test('backup report: the debug task\'s JSON, pretty or on one line, numbers as text or not', (t) => {
