@@ -14,8 +14,9 @@ import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-loc
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
+import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
-export interface ApplyFlags extends LockFlags {
+export interface ApplyFlags extends LockFlags, VaultFlags {
   inventory: string[];
   limit?: string;
   extraVars?: string[];
@@ -45,6 +46,7 @@ export function applyCommand(): Command {
   addRunOptions(cmd);
   addConnectionOptions(cmd);
   addLockOptions(cmd);
+  addVaultOptions(cmd);
   cmd.addHelpText(
     'after',
     `
@@ -68,7 +70,8 @@ Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
 
 /** The whole `apply` flow, reusable by the scheduler (which passes its own prompter/bus). */
 export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
-  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? []);
+  const vault = await openVault(flags);
+  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], vault);
   const bus = io.bus ?? new EventBus();
   const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
   let tty: TtyReporter | undefined;
@@ -126,6 +129,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       prompter,
       // no variable names it, so the redactor is told
       secrets: becomePassword === undefined ? [] : [becomePassword],
+      vault,
       bus,
       signal,
       interrupts,
@@ -143,6 +147,8 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     });
     await tty?.idle();
     return summary;
+  } catch (err) {
+    throw withoutVaultSecrets(err, vault);
   } finally {
     await lock?.release();
     if (onSigint) process.off('SIGINT', onSigint);

@@ -4,7 +4,9 @@ import type { Inventory, Vars } from '../inventory/types.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
 import { validatePlaybook } from '../playbook/validate.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { parseExtraVars } from '../vars/extra-vars.js';
+import { withoutVaultSecrets } from './vault-options.js';
 
 export interface Inputs {
   playbook: Playbook;
@@ -13,15 +15,23 @@ export interface Inputs {
   warnings: string[];
 }
 
-/** Load and check everything a run needs; any problem is a ConfigError (exit 2) before a host is touched. */
-export async function loadInputs(playbookFile: string, inventorySources: string[], extraVarArgs: string[] = []): Promise<Inputs> {
-  const [playbook, inventory, extraVars] = await Promise.all([
-    loadPlaybook(playbookFile),
-    loadInventory(inventorySources),
-    parseExtraVars(extraVarArgs),
-  ]);
-  const problems = validatePlaybook(playbook, { inventory, extraVars });
-  const errors = problems.filter((p) => p.severity !== 'warning');
-  if (errors.length) throw new ConfigError(errors);
-  return { playbook, inventory, extraVars, warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message) };
+/**
+ * Load and check everything a run needs; any problem is a ConfigError (exit 2) before a host is
+ * touched. Vault texts are decrypted with `vault`'s passwords (a wrong one is such a problem),
+ * and no message leaves here with a decrypted value in it.
+ */
+export async function loadInputs(playbookFile: string, inventorySources: string[], extraVarArgs: string[] = [], vault?: VaultKeyring): Promise<Inputs> {
+  try {
+    const [playbook, inventory, extraVars] = await Promise.all([
+      loadPlaybook(playbookFile, vault),
+      loadInventory(inventorySources, { vault }),
+      parseExtraVars(extraVarArgs, { vault }),
+    ]);
+    const problems = validatePlaybook(playbook, { inventory, extraVars, vault });
+    const errors = problems.filter((p) => p.severity !== 'warning');
+    if (errors.length) throw new ConfigError(errors);
+    return { playbook, inventory, extraVars, warnings: problems.filter((p) => p.severity === 'warning').map((p) => p.message) };
+  } catch (err) {
+    throw withoutVaultSecrets(err, vault);
+  }
 }

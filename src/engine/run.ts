@@ -15,6 +15,7 @@ import type { EventBus } from '../events/bus.js';
 import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { render } from '../template/index.js';
 import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
 import { computeBatches } from './batches.js';
@@ -62,6 +63,8 @@ export interface RunRequest {
   runId?: string;
   /** values known to be secret that no variable names (the --ask-become-pass password) */
   secrets?: string[];
+  /** vault passwords for `vars_files`; everything decrypted with them is a secret */
+  vault?: VaultKeyring;
 }
 
 export interface RunSummary {
@@ -93,6 +96,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const recorder = new RunRecorder(req.runsRoot, runId);
   const secrets = new Secrets();
   for (const s of req.secrets ?? []) secrets.add(s);
+  for (const v of req.vault?.revealed ?? []) secrets.add(v);
   secrets.addNamed(req.extraVars);
   for (const h of req.inventory.hosts.keys()) secrets.addNamed(req.inventory.varsFor(h));
   const bus = req.bus;
@@ -107,6 +111,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     secrets.addNamed(s.play.vars);
     secrets.addNamed(s.varsFilesVars);
   }
+  for (const v of req.vault?.revealed ?? []) secrets.add(v);
   const allHosts = [...new Set(scopes.flatMap((s) => s.hosts))];
   const recap = new RecapCollector(allHosts);
   bus.on(recap.listener);
@@ -327,7 +332,7 @@ function resolvePlays(req: RunRequest): PlayScope[] {
       req.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${req.limit ? ` with --limit ${req.limit}` : ''}; skipping it` });
       continue;
     }
-    const varsFilesVars = loadVarsFiles(play.vars_files, req.playbook.file, { ...play.vars, ...req.extraVars });
+    const varsFilesVars = loadVarsFiles(play.vars_files, req.playbook.file, { ...play.vars, ...req.extraVars }, req.vault);
     scopes.push({ play, playIndex, hosts, varsFilesVars });
   }
   if (scopes.length === 0) {
