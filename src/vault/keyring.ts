@@ -43,6 +43,19 @@ export class VaultKeyring {
    * The caller reveals what it makes of the plaintext (the value, or a file's vars).
    */
   decrypt(vaultText: string, where: SourceLocation, what = 'this value'): string {
+    if (this.passwords.length === 0) {
+      let label: string | undefined;
+      try {
+        label = parseEnvelope(vaultText).label;
+      } catch {
+        // without a password, that it is encrypted is what matters
+      }
+      throw new ConfigError({
+        message: `${what} is encrypted with ansible-vault${label ? ` (vault id \`${label}\`)` : ''}, and no vault password was given`,
+        loc: where,
+        hint: 'give its password with --vault-password-file FILE, --vault-id LABEL@FILE, --ask-vault-pass, or ANSIBLE_VAULT_PASSWORD_FILE',
+      });
+    }
     let envelope;
     try {
       envelope = parseEnvelope(vaultText);
@@ -52,13 +65,6 @@ export class VaultKeyring {
         message: `${what} is not a valid ansible-vault text: ${e.message}`,
         loc: where,
         hint: 'encrypt it again with ansible-vault (encrypt or encrypt_string), and keep every line of it',
-      });
-    }
-    if (this.passwords.length === 0) {
-      throw new ConfigError({
-        message: `${what} is encrypted with ansible-vault${envelope.label ? ` (vault id \`${envelope.label}\`)` : ''}, and no vault password was given`,
-        loc: where,
-        hint: 'give its password with --vault-password-file FILE, --vault-id LABEL@FILE, --ask-vault-pass, or ANSIBLE_VAULT_PASSWORD_FILE',
       });
     }
     const ordered = envelope.label

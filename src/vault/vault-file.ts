@@ -3,9 +3,8 @@
  * its plaintext, to be parsed as the file itself would be. Positions in later messages are
  * lines of the plaintext, as in Ansible.
  */
-import type { VaultKeyring } from './keyring.js';
 import { isVaultText } from './envelope.js';
-import { VaultKeyring as Keyring } from './keyring.js';
+import { VaultKeyring } from './keyring.js';
 
 export interface OpenedFile {
   text: string;
@@ -15,6 +14,6 @@ export interface OpenedFile {
 
 export function openVaultFile(text: string, file: string, vault: VaultKeyring | undefined): OpenedFile {
   if (!isVaultText(text)) return { text, encrypted: false };
-  const plain = (vault ?? new Keyring()).decrypt(text, { file, line: 1, col: 1 }, `\`${file}\``);
+  const plain = (vault ?? new VaultKeyring()).decrypt(text, { file, line: 1, col: 1 }, 'this file');
   return { text: plain, encrypted: true };
 }
