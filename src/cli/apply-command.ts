@@ -12,6 +12,7 @@ import { plainReporter } from '../report/plain.js';
 import { TtyReporter } from '../report/tty.js';
 import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
+import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
 import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
@@ -31,6 +32,8 @@ export interface ApplyFlags extends LockFlags, VaultFlags {
   verbose: number;
   runsDir: string;
   user?: string;
+  privateKey?: string;
+  keyFile?: string;
   knownHosts?: string;
   acceptNewHostKeys: boolean;
   sshConfig?: string;
@@ -47,6 +50,7 @@ export function applyCommand(): Command {
   addConnectionOptions(cmd);
   addLockOptions(cmd);
   addVaultOptions(cmd);
+  addConfigDefaults(cmd, ['inventory', 'user', 'privateKey', 'forks', 'acceptNewHostKeys', 'connectTimeout', 'runsDir', 'locksDir', 'output', 'knownHosts', 'sshConfig']);
   cmd.addHelpText(
     'after',
     `
@@ -70,7 +74,7 @@ Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
 
 /** The whole `apply` flow, reusable by the scheduler (which passes its own prompter/bus). */
 export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
-  const vault = await openVault(flags);
+  const vault = await openVault(flags, vaultDefaults());
   const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], vault);
   const bus = io.bus ?? new EventBus();
   const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
@@ -140,6 +144,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
         acceptNewHostKeys: flags.acceptNewHostKeys,
         connectTimeoutMs: flags.connectTimeout * 1000,
         user: flags.user,
+        privateKey: flags.privateKey ?? flags.keyFile,
         becomePassword,
         forks: flags.forks,
         hooks: interactive ? { passphrase: (file: string) => prompter.password(`passphrase for ${file}:`) } : {},

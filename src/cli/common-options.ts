@@ -15,7 +15,7 @@ export function positiveInt(name: string) {
 
 export function addInventoryOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+    .option('-i, --inventory <path>', 'inventory file or directory (repeatable; default: `inventory` of ansible.cfg)', collect)
     .option('-l, --limit <pattern>', 'only these hosts (a host pattern: node1,node2 / etcd:!node3)')
     .option('-e, --extra-vars <vars>', 'variables: k=v, JSON/YAML, or @file.yaml (repeatable; highest precedence); pass secrets with @file: a command line is visible in ps', collect);
 }
@@ -37,6 +37,8 @@ export function addRunOptions(cmd: Command): Command {
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-u, --user <user>', 'SSH user when the inventory names none')
+    .option('--private-key <file>', 'SSH private key when the inventory names none (also --key-file)')
+    .addOption(new Option('--key-file <file>').hideHelp())
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
     .option('--accept-new-host-keys', 'trust and record keys of hosts never seen before (a changed key is always refused)', false)
     .option('--ssh-config <file>', 'OpenSSH client config to honour (default ~/.ssh/config)')

@@ -11,6 +11,7 @@ import { loadInventory } from '../inventory/load.js';
 import { Secrets } from '../engine/redact.js';
 import { didYouMean } from '../util/suggest.js';
 import type { VaultKeyring } from '../vault/keyring.js';
+import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
 import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
 interface InventoryOptions extends VaultFlags {
@@ -44,7 +45,7 @@ export function inventoryCommand(): Command {
   const cmd = new Command('inventory');
   cmd
     .description('show hosts, groups and merged vars of an inventory, as ansible-inventory does')
-    .requiredOption('-i, --inventory <source>', 'inventory file, directory or host list `a,b,` (repeatable)', collect)
+    .option('-i, --inventory <source>', 'inventory file, directory or host list `a,b,` (repeatable; default: `inventory` of ansible.cfg)', collect)
     .option('--list', 'every group and host with its merged vars (ansible-inventory --list JSON)')
     .option('--host <host>', "one host's merged vars")
     .option('--graph [group]', 'the group tree, from `all` or from GROUP')
@@ -52,13 +53,14 @@ export function inventoryCommand(): Command {
     .option('-y, --yaml', 'YAML instead of JSON (for --list and --host)')
     .addHelpText('after', EXAMPLES);
   addVaultOptions(cmd);
+  addConfigDefaults(cmd, ['inventory']);
   cmd.action(async (opts: InventoryOptions) => {
       const out = cmd.configureOutput();
       const write = (text: string) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(text);
       const warn = (text: string) => (out.writeErr ?? ((s: string) => process.stderr.write(s)))(text);
       let vault: VaultKeyring | undefined;
       try {
-        vault = await openVault(opts);
+        vault = await openVault(opts, vaultDefaults());
         write(await render(opts, warn, vault));
       } catch (thrown) {
         const err = withoutVaultSecrets(thrown, vault);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { planPlaybook, planText } from '../engine/plan.js';
 import { addInventoryOptions, splitList } from './common-options.js';
+import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
 import { fail } from './fail.js';
 import { loadInputs } from './load-inputs.js';
 import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
@@ -11,6 +12,7 @@ export function planCommand(): Command {
     .argument('<playbook>', 'playbook YAML file');
   addInventoryOptions(cmd);
   addVaultOptions(cmd);
+  addConfigDefaults(cmd, ['inventory']);
   cmd
     .option('-t, --tags <tags>', 'only tasks with these tags')
     .option('--skip-tags <tags>', 'skip tasks with these tags')
@@ -19,7 +21,7 @@ export function planCommand(): Command {
     .action(async (playbook: string, flags: VaultFlags & { inventory: string[]; limit?: string; extraVars?: string[]; tags?: string; skipTags?: string; json: boolean }) => {
       let vault;
       try {
-        vault = await openVault(flags);
+        vault = await openVault(flags, vaultDefaults());
         const inputs = await loadInputs(playbook, flags.inventory, flags.extraVars ?? [], vault);
         for (const w of inputs.warnings) process.stderr.write(`warning: ${w}\n`);
         const plan = await planPlaybook(inputs.playbook, inputs.inventory, inputs.extraVars, {

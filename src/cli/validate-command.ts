@@ -12,6 +12,7 @@ import { validatePlaybook, type ValidationProblem } from '../playbook/validate.j
 import { parseExtraVars } from '../vars/extra-vars.js';
 import type { VaultKeyring } from '../vault/keyring.js';
 import { collect } from './common-options.js';
+import { vaultDefaults } from './config-defaults.js';
 import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
 export interface ValidateIO {
@@ -76,7 +77,7 @@ export function validateCommand(io: ValidateIO = defaultIO): Command {
     .action(async (playbook: string, flags: VaultFlags & { inventory?: string[]; extraVars?: string[] }) => {
       let vault: VaultKeyring;
       try {
-        vault = await openVault(flags);
+        vault = await openVault(flags, vaultDefaults());
       } catch (err) {
         for (const p of err instanceof ConfigError ? err.problems : []) io.out(`${formatProblem(p)}\n`);
         if (!(err instanceof ConfigError)) throw err;
