@@ -42,7 +42,7 @@ export function findAnsibleConfig(opts: FindConfigOptions = {}): FoundConfig {
   else candidates.push(cwdFile);
   candidates.push(join(home, '.ansible.cfg'), opts.systemFile ?? '/etc/ansible/ansible.cfg');
   const path = candidates.find(readable);
-  if (skippedCwd && path !== fromEnv) {
+  if (skippedCwd && (fromEnv === undefined || path !== fromEnv)) {
     warnings.push(`the current directory (${cwd}) is world-writable: its ansible.cfg is ignored, as Ansible ignores it (anyone could have written it); set ANSIBLE_CONFIG=${cwdFile} to use it anyway`);
   }
   return { path, warnings };
