@@ -118,3 +118,15 @@ test.serial('a wrong or missing password: exit 2 at load time naming the file, n
   t.regex(ask.stderr, /--ask-vault-pass asks for the vault password, but there is no terminal/);
   t.false(existsSync(outFile));
 });
+
+test.serial("Ansible's other spellings: --vault-pass-file, -J and --ask-vault-password", async (t) => {
+  const inv = ['inventory', '-i', join(V, 'inventory/hosts.yaml'), '--host', 'node1', '--vault-id', `prod@${V}/prod-pass.txt`];
+  const alias = await runCli([...inv, '--vault-pass-file', `${V}/default-pass.txt`]);
+  t.is(alias.code, 0, alias.stderr);
+  t.regex(alias.stdout, /"vault_greeting": "\*{8}"/);
+  for (const flag of ['-J', '--ask-vault-password']) {
+    const r = await runCli([...inv, flag]);
+    t.is(r.code, 2, flag);
+    t.regex(r.stderr, /--ask-vault-pass asks for the vault password, but there is no terminal/, flag);
+  }
+});
