@@ -130,3 +130,23 @@ test.serial("Ansible's other spellings: --vault-pass-file, -J and --ask-vault-pa
     t.regex(r.stderr, /--ask-vault-pass asks for the vault password, but there is no terminal/, flag);
   }
 });
+
+test.serial('--ask-vault-pass on a real terminal: asked once, typed, masked, and the run uses it', async (t) => {
+  const { Screen } = await import('../helpers/terminal.js');
+  const s = new Screen('vault-ask', { cols: 120, rows: 30 });
+  try {
+    const outFile = join(session.dir, 'out-ask.txt');
+    s.startCli(applyArgs(outFile, ['-o', 'plain'], ['--vault-id', `prod@${V}/prod-pass.txt`, '--ask-vault-pass']));
+    await s.waitFor(/Vault password:/, 120_000);
+    s.send('-l', 'correct horse battery staple');
+    s.send('Enter');
+    const code = await s.waitForExit(120_000);
+    const out = s.output();
+    t.is(code, 0, out);
+    t.is(readFileSync(outFile, 'utf8').trim().split('\n').length, SECRETS.length);
+    t.false(out.includes('correct horse'), 'the typed password is not echoed');
+    assertNoSecret(t, 'the terminal', out);
+  } finally {
+    s.close();
+  }
+});
