@@ -14,6 +14,7 @@ import { addLockOptions, takeRunLock, type LockFlags } from '../schedule/run-loc
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
 import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
 import { fail } from './fail.js';
+import { listPlaybook } from './list-playbook.js';
 import { loadInputs } from './load-inputs.js';
 import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
@@ -39,6 +40,8 @@ export interface ApplyFlags extends LockFlags, VaultFlags {
   sshConfig?: string;
   connectTimeout: number;
   askBecomePass: boolean;
+  listHosts?: boolean;
+  listTasks?: boolean;
 }
 
 export function applyCommand(): Command {
@@ -50,6 +53,9 @@ export function applyCommand(): Command {
   addConnectionOptions(cmd);
   addLockOptions(cmd);
   addVaultOptions(cmd);
+  cmd
+    .option('--list-hosts', 'list the hosts each play would run on, and exit (connects to nothing)')
+    .option('--list-tasks', 'list the tasks each play would run (after --tags/--skip-tags), and exit');
   addConfigDefaults(cmd, ['inventory', 'user', 'privateKey', 'forks', 'acceptNewHostKeys', 'connectTimeout', 'runsDir', 'locksDir', 'output', 'knownHosts', 'sshConfig']);
   cmd.addHelpText(
     'after',
@@ -76,6 +82,17 @@ Exit codes: 0 ok, 1 a step failed (rolled back), 2 invalid playbook/inventory,
 export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
   const vault = await openVault(flags, vaultDefaults());
   const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], vault);
+  if (flags.listHosts || flags.listTasks) {
+    const text = listPlaybook(inputs.playbook, inputs.inventory, inputs.extraVars, {
+      limit: flags.limit,
+      tags: splitList(flags.tags),
+      skipTags: splitList(flags.skipTags),
+      hosts: Boolean(flags.listHosts),
+      tasks: Boolean(flags.listTasks),
+    });
+    process.stdout.write(text);
+    return { exitCode: 0 } as RunSummary;
+  }
   const bus = io.bus ?? new EventBus();
   const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
   let tty: TtyReporter | undefined;
