@@ -25,7 +25,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('-C, --check', 'report what would change; change nothing', false)
     .option('-D, --diff', 'show before/after of file edits', false)
     .option('-f, --forks <n>', 'hosts a task runs on at once', positiveInt('--forks'), 10)
-    .option('-y, --yes', 'confirm in advance (for automation); without it a run asks, and refuses without a terminal', false)
+    // long only: `-y` is --yaml in `inventory`, as in ansible-inventory, and ansible-playbook has no -y
+    .option('--yes', 'confirm in advance (for automation); without it a run asks, and refuses without a terminal', false)
     .option('--step', 'ask before each task (yes / no / continue)', false)
     .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated)')
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)')

@@ -53,3 +53,12 @@ test('--list-tasks: the tasks each play would run, after --tags / --skip-tags', 
   t.notRegex(skipped.stdout, /check\tTAGS|change\tTAGS/);
   t.regex(skipped.stdout, /reload\tTAGS/);
 });
+
+test("-y is --yaml (inventory, as in ansible-inventory); apply's confirmation is the long --yes only", async (t) => {
+  const yaml = await runCli(['inventory', '-i', inventory, '--host', 'm1.invalid', '-y']);
+  t.is(yaml.code, 0, yaml.stderr);
+  t.is(yaml.stdout.trim(), '{}');
+  const short = await runCli(['apply', playbook, '-i', inventory, '-y', '--list-hosts']);
+  t.not(short.code, 0);
+  t.regex(short.stderr, /unknown option '-y'/);
+});
