@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { applyCommand } from './cli/apply-command.js';
 import { backupsCommand } from './cli/backups-command.js';
+import { configCommand } from './cli/config-command.js';
 import { diagnoseCommand } from './cli/diagnose-command.js';
 import { fail } from './cli/fail.js';
 import { historyCommand } from './cli/history-command.js';
@@ -25,6 +26,7 @@ const program = new Command('runbook')
   .addCommand(rollbackCommand())
   .addCommand(historyCommand())
   .addCommand(backupsCommand())
-  .addCommand(diagnoseCommand());
+  .addCommand(diagnoseCommand())
+  .addCommand(configCommand());
 
 program.parseAsync(process.argv).catch(fail);

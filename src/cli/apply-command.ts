@@ -13,10 +13,13 @@ import { TtyReporter } from '../report/tty.js';
 import { addLockOptions, defaultLocksDir, takeRunLock, type LockFlags } from '../schedule/run-lock.js';
 import { guardUnfinished, keepMarkers } from '../schedule/unfinished-guard.js';
 import { addConnectionOptions, addInventoryOptions, addRunOptions, splitList } from './common-options.js';
+import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
 import { fail } from './fail.js';
+import { listPlaybook } from './list-playbook.js';
 import { loadInputs } from './load-inputs.js';
+import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
-export interface ApplyFlags extends LockFlags {
+export interface ApplyFlags extends LockFlags, VaultFlags {
   inventory: string[];
   limit?: string;
   extraVars?: string[];
@@ -32,6 +35,8 @@ export interface ApplyFlags extends LockFlags {
   verbose: number;
   runsDir: string;
   user?: string;
+  privateKey?: string;
+  keyFile?: string;
   knownHosts?: string;
   acceptNewHostKeys: boolean;
   sshConfig?: string;
@@ -39,6 +44,8 @@ export interface ApplyFlags extends LockFlags {
   askBecomePass: boolean;
   /** go on although a killed run left these hosts half-changed; the reason is recorded */
   ignoreUnfinished?: string;
+  listHosts?: boolean;
+  listTasks?: boolean;
 }
 
 export function applyCommand(): Command {
@@ -50,6 +57,11 @@ export function applyCommand(): Command {
   addConnectionOptions(cmd);
   addLockOptions(cmd);
   cmd.option('--ignore-unfinished <reason>', 'go on although a run whose controller died left these hosts half-changed (see `runbook rollback`); the reason is recorded in both runs');
+  addVaultOptions(cmd);
+  cmd
+    .option('--list-hosts', 'list the hosts each play would run on, and exit (connects to nothing)')
+    .option('--list-tasks', 'list the tasks each play would run (after --tags/--skip-tags), and exit');
+  addConfigDefaults(cmd, ['inventory', 'user', 'privateKey', 'forks', 'acceptNewHostKeys', 'connectTimeout', 'runsDir', 'locksDir', 'output', 'knownHosts', 'sshConfig']);
   cmd.addHelpText(
     'after',
     `
@@ -74,7 +86,19 @@ these hosts half-changed: runbook rollback RUN_ID), 5 not confirmed,
 
 /** The whole `apply` flow, reusable by the scheduler (which passes its own prompter/bus). */
 export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?: EventBus; prompter?: Prompter; signal?: AbortSignal } = {}): Promise<RunSummary> {
-  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], flags.allowUnusedVar ?? []);
+  const vault = await openVault(flags, vaultDefaults());
+  const inputs = await loadInputs(playbookFile, flags.inventory, flags.extraVars ?? [], vault, flags.allowUnusedVar ?? []);
+  if (flags.listHosts || flags.listTasks) {
+    const text = listPlaybook(inputs.playbook, inputs.inventory, inputs.extraVars, {
+      limit: flags.limit,
+      tags: splitList(flags.tags),
+      skipTags: splitList(flags.skipTags),
+      hosts: Boolean(flags.listHosts),
+      tasks: Boolean(flags.listTasks),
+    });
+    process.stdout.write(text);
+    return { exitCode: 0 } as RunSummary;
+  }
   const bus = io.bus ?? new EventBus();
   const format = flags.output ?? (process.stdout.isTTY ? 'tty' : 'plain');
   let tty: TtyReporter | undefined;
@@ -146,6 +170,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
         lock: flags.lock ?? 'file',
         locksDir: resolve(flags.locksDir ?? defaultLocksDir()),
       },
+      vault,
       bus,
       signal,
       interrupts,
@@ -156,6 +181,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
         acceptNewHostKeys: flags.acceptNewHostKeys,
         connectTimeoutMs: flags.connectTimeout * 1000,
         user: flags.user,
+        privateKey: flags.privateKey ?? flags.keyFile,
         becomePassword,
         forks: flags.forks,
         hooks: interactive ? { passphrase: (file: string) => prompter.password(`passphrase for ${file}:`) } : {},
@@ -165,6 +191,8 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     dropMarkers();
     await tty?.idle();
     return summary;
+  } catch (err) {
+    throw withoutVaultSecrets(err, vault);
   } finally {
     await lock?.release();
     if (onSigint) process.off('SIGINT', onSigint);

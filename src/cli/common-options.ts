@@ -15,7 +15,7 @@ export function positiveInt(name: string) {
 
 export function addInventoryOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+    .option('-i, --inventory <path>', 'inventory file or directory (repeatable; default: `inventory` of ansible.cfg)', collect)
     .option('-l, --limit <pattern>', 'only these hosts (a host pattern: node1,node2 / etcd:!node3)')
     .option('-e, --extra-vars <vars>', 'variables: k=v, JSON/YAML, or @file.yaml (repeatable; highest precedence); pass secrets with @file: a command line is visible in ps', collect)
     .option('--allow-unused-var <name>', 'accept this -e name although nothing in the playbook reads it (a -e name nothing reads is refused as a likely typo) (repeatable)', collect);
@@ -26,7 +26,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('-C, --check', 'report what would change; change nothing', false)
     .option('-D, --diff', 'show before/after of file edits', false)
     .option('-f, --forks <n>', 'hosts a task runs on at once', positiveInt('--forks'), 10)
-    .option('-y, --yes', 'confirm in advance (for automation); without it a run asks, and refuses without a terminal', false)
+    // long only: `-y` is --yaml in `inventory`, as in ansible-inventory, and ansible-playbook has no -y
+    .option('--yes', 'confirm in advance (for automation); without it a run asks, and refuses without a terminal', false)
     .option('--step', 'ask before each task (yes / no / continue)', false)
     .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated)')
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)')
@@ -38,6 +39,8 @@ export function addRunOptions(cmd: Command): Command {
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-u, --user <user>', 'SSH user when the inventory names none')
+    .option('--private-key <file>', 'SSH private key when the inventory names none (also --key-file)')
+    .addOption(new Option('--key-file <file>').hideHelp())
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
     .option('--accept-new-host-keys', 'trust and record keys of hosts never seen before (a changed key is always refused)', false)
     .option('--ssh-config <file>', 'OpenSSH client config to honour (default ~/.ssh/config)')

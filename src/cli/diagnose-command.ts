@@ -10,6 +10,7 @@ import { goDurationSeconds } from '../diagnose/kube-checks.js';
 import { renderHtml } from '../diagnose/render-html.js';
 import { renderText } from '../diagnose/render-text.js';
 import { buildReport, EXIT } from '../diagnose/report.js';
+import { addConfigDefaults } from './config-defaults.js';
 import { addConnectionOptions, collect as collectOption, positiveInt } from './common-options.js';
 
 interface DiagnoseFlags {
@@ -22,6 +23,8 @@ interface DiagnoseFlags {
   logSince: number;
   probeWrites: number;
   user?: string;
+  privateKey?: string;
+  keyFile?: string;
   knownHosts?: string;
   acceptNewHostKeys: boolean;
   sshConfig?: string;
@@ -38,7 +41,7 @@ export function parseWindow(v: string): number {
 export function diagnoseCommand(): Command {
   const cmd = new Command('diagnose')
     .description('read-only diagnosis of an etcd cluster: samples every member twice, --window apart, and names the cause and the runbook that fixes it')
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collectOption)
+    .option('-i, --inventory <path>', 'inventory file or directory (repeatable; default: `inventory` of ansible.cfg)', collectOption)
     .option('-l, --limit <pattern>', 'only these hosts (a host pattern: node1,node2 / etcd:!node3)')
     .option('--group <group>', 'the inventory group of the cluster members', 'etcd')
     .option('-w, --window <duration>', 'time between the two samples (rates, histogram p99s)', parseWindow, 10_000)
@@ -51,6 +54,7 @@ export function diagnoseCommand(): Command {
       return n;
     }, 64);
   addConnectionOptions(cmd);
+  addConfigDefaults(cmd, ['inventory', 'user', 'privateKey', 'acceptNewHostKeys', 'connectTimeout', 'knownHosts', 'sshConfig']);
   cmd.addHelpText(
     'after',
     `
@@ -86,6 +90,7 @@ async function diagnose(flags: DiagnoseFlags): Promise<number> {
     acceptNewHostKeys: flags.acceptNewHostKeys,
     connectTimeoutMs: flags.connectTimeout * 1000,
     user: flags.user,
+    privateKey: flags.privateKey ?? flags.keyFile,
     forks: hosts.length,
   })(hosts, new EventBus());
   try {

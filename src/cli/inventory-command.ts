@@ -8,9 +8,13 @@ import { stringify } from 'yaml';
 import { ConfigError, RunbookError } from '../errors.js';
 import { ansibleGraph, ansibleList, ansibleYamlList, sortKeysDeep } from '../inventory/ansible-list.js';
 import { loadInventory } from '../inventory/load.js';
+import { Secrets } from '../engine/redact.js';
 import { didYouMean } from '../util/suggest.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import { addConfigDefaults, vaultDefaults } from './config-defaults.js';
+import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
-interface InventoryOptions {
+interface InventoryOptions extends VaultFlags {
   inventory: string[];
   list?: boolean;
   host?: string;
@@ -30,6 +34,7 @@ Examples:
 --list prints the JSON \`ansible-inventory --list\` prints: _meta.hostvars holds every
 host's merged vars, and each group its direct hosts and children. Inside a directory
 given to -i, *.ini files are skipped, as Ansible skips them (see docs/inventory.md).
+Values decrypted from ansible-vault are shown as ******** (ansible-inventory would print them).
 `;
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -40,20 +45,25 @@ export function inventoryCommand(): Command {
   const cmd = new Command('inventory');
   cmd
     .description('show hosts, groups and merged vars of an inventory, as ansible-inventory does')
-    .requiredOption('-i, --inventory <source>', 'inventory file, directory or host list `a,b,` (repeatable)', collect)
+    .option('-i, --inventory <source>', 'inventory file, directory or host list `a,b,` (repeatable; default: `inventory` of ansible.cfg)', collect)
     .option('--list', 'every group and host with its merged vars (ansible-inventory --list JSON)')
     .option('--host <host>', "one host's merged vars")
     .option('--graph [group]', 'the group tree, from `all` or from GROUP')
     .option('-l, --limit <pattern>', 'only hosts matching this pattern (e.g. etcd:!etcd3)')
     .option('-y, --yaml', 'YAML instead of JSON (for --list and --host)')
-    .addHelpText('after', EXAMPLES)
-    .action(async (opts: InventoryOptions) => {
+    .addHelpText('after', EXAMPLES);
+  addVaultOptions(cmd);
+  addConfigDefaults(cmd, ['inventory']);
+  cmd.action(async (opts: InventoryOptions) => {
       const out = cmd.configureOutput();
       const write = (text: string) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(text);
       const warn = (text: string) => (out.writeErr ?? ((s: string) => process.stderr.write(s)))(text);
+      let vault: VaultKeyring | undefined;
       try {
-        write(await render(opts, warn));
-      } catch (err) {
+        vault = await openVault(opts, vaultDefaults());
+        write(await render(opts, warn, vault));
+      } catch (thrown) {
+        const err = withoutVaultSecrets(thrown, vault);
         if (err instanceof RunbookError) {
           cmd.error(`runbook: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`, { exitCode: err.exitCode, code: 'runbook.error' });
         }
@@ -63,12 +73,19 @@ export function inventoryCommand(): Command {
   return cmd;
 }
 
-async function render(opts: InventoryOptions, warn: (text: string) => void): Promise<string> {
+async function render(opts: InventoryOptions, warn: (text: string) => void, vault: VaultKeyring): Promise<string> {
+  const secrets = new Secrets();
+  const text = await renderText(opts, warn, vault);
+  for (const v of vault.revealed) secrets.add(v);
+  return secrets.redactText(text);
+}
+
+async function renderText(opts: InventoryOptions, warn: (text: string) => void, vault: VaultKeyring): Promise<string> {
   const actions = [opts.list, opts.host !== undefined, opts.graph !== undefined].filter(Boolean).length;
   if (actions !== 1) {
     throw new ConfigError({ message: 'choose exactly one of --list, --host HOST or --graph', hint: 'see `runbook inventory --help`' });
   }
-  const inv = await loadInventory(opts.inventory);
+  const inv = await loadInventory(opts.inventory, { vault });
   for (const w of inv.warnings) warn(`[WARNING]: ${w}\n`);
   const limited = opts.limit !== undefined ? new Set(inv.select('all', opts.limit)) : undefined;
   const visible = (host: string) => limited === undefined || limited.has(host);

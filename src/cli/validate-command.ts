@@ -11,7 +11,10 @@ import { loadPlaybook } from '../playbook/load.js';
 import { validatePlaybook, type ValidationProblem } from '../playbook/validate.js';
 import { parseExtraVars } from '../vars/extra-vars.js';
 import { namedOnCommandLine } from '../vars/command-line-names.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { collect } from './common-options.js';
+import { vaultDefaults } from './config-defaults.js';
+import { addVaultOptions, openVault, withoutVaultSecrets, type VaultFlags } from './vault-options.js';
 
 export interface ValidateIO {
   out(text: string): void;
@@ -35,17 +38,19 @@ function plural(n: number, word: string): string {
 }
 
 /** Everything `validate` finds, loading problems included, as tagged problems. */
-export async function validateFile(playbookFile: string, opts: { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[] } = {}): Promise<ValidationProblem[]> {
-  const asErrors = (err: unknown): ValidationProblem[] => {
+export async function validateFile(playbookFile: string, opts: { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[]; vault?: VaultKeyring } = {}): Promise<ValidationProblem[]> {
+  const { vault } = opts;
+  const asErrors = (thrown: unknown): ValidationProblem[] => {
+    const err = withoutVaultSecrets(thrown, vault);
     if (err instanceof ConfigError) return err.problems.map((p) => ({ ...p, severity: 'error' as const }));
     if (err instanceof RunbookError) return [{ message: err.message, hint: err.hint, severity: 'error' }];
     throw err;
   };
   const [playbook, inventory, extraVars, extraVarNames] = await Promise.allSettled([
-    loadPlaybook(playbookFile),
-    opts.inventory?.length ? loadInventory(opts.inventory) : Promise.resolve(undefined),
-    parseExtraVars(opts.extraVars ?? []),
-    namedOnCommandLine(opts.extraVars ?? []),
+    loadPlaybook(playbookFile, vault),
+    opts.inventory?.length ? loadInventory(opts.inventory, { vault }) : Promise.resolve(undefined),
+    parseExtraVars(opts.extraVars ?? [], { vault }),
+    namedOnCommandLine(opts.extraVars ?? [], vault),
   ]);
   // report every input's problems at once, not the first failing one
   const failed = [playbook, inventory, extraVars].flatMap((r) => (r.status === 'rejected' ? asErrors(r.reason) : []));
@@ -57,15 +62,20 @@ export async function validateFile(playbookFile: string, opts: { inventory?: str
     ...validatePlaybook(playbook.value, {
       inventory: inv,
       extraVars: extraVars.status === 'fulfilled' ? (extraVars.value as Vars) : {},
+      vault,
       extraVarNames: extraVarNames.status === 'fulfilled' ? extraVarNames.value : [],
       allowUnread: opts.allowUnusedVar ?? [],
     }),
   );
-  return problems;
+  // a problem may quote a value, and none that the vault decrypted may be printed
+  return problems.map((p) => {
+    const err = withoutVaultSecrets(new ConfigError(p), vault) as ConfigError;
+    return { ...p, ...err.problems[0], severity: p.severity };
+  });
 }
 
 export function validateCommand(io: ValidateIO = defaultIO): Command {
-  return new Command('validate')
+  const cmd = new Command('validate')
     .description('check a playbook (structure, module arguments, variables) without connecting to any host')
     .argument('<playbook>', 'playbook YAML file')
     .option('-i, --inventory <path>', 'also check variables against this inventory (repeatable)', collect)
@@ -75,12 +85,23 @@ export function validateCommand(io: ValidateIO = defaultIO): Command {
       'after',
       '\nExamples:\n  runbook validate playbooks/restore-etcd.yaml\n  runbook validate playbooks/restore-etcd.yaml -i inventory/prod.yaml -e snapshot=/var/backups/etcd/x.db\n',
     )
-    .action(async (playbook: string, flags: { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[] }) => {
-      const problems = await validateFile(playbook, flags);
+    .action(async (playbook: string, flags: VaultFlags & { inventory?: string[]; extraVars?: string[]; allowUnusedVar?: string[] }) => {
+      let vault: VaultKeyring;
+      try {
+        vault = await openVault(flags, vaultDefaults());
+      } catch (err) {
+        for (const p of err instanceof ConfigError ? err.problems : []) io.out(`${formatProblem(p)}\n`);
+        if (!(err instanceof ConfigError)) throw err;
+        io.out('1 error\n');
+        io.exit(2);
+        return;
+      }
+      const problems = await validateFile(playbook, { ...flags, vault });
       for (const p of problems) io.out(`${formatValidationProblem(p)}\n`);
       const errors = problems.filter((p) => p.severity === 'error').length;
       const warnings = problems.length - errors;
       io.out(`${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''}\n`);
       io.exit(errors > 0 ? 2 : 0);
     });
+  return addVaultOptions(cmd);
 }

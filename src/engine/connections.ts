@@ -14,6 +14,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** `--user` on the command line */
   user?: string;
+  /** `--private-key` on the command line (or ansible.cfg's private_key_file) */
+  privateKey?: string;
   becomePassword?: string;
   forks: number;
   hooks?: ConnectHooks;
@@ -43,6 +45,7 @@ export function hostConnector(inventory: Inventory, opts: ConnectOptions) {
       acceptNewHostKeys: opts.acceptNewHostKeys,
       connectTimeoutMs: opts.connectTimeoutMs,
       user: opts.user,
+      privateKeyFile: opts.privateKey,
     });
     specs.set(host, spec);
     return spec;

@@ -10,6 +10,7 @@ import { NoTtyPrompter } from './confirm.js';
 import { selectedByTags } from './task-filter.js';
 import { TaskRunner } from './task-runner.js';
 import { loadVarsFiles } from './vars-files.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { Secrets } from './redact.js';
 import { containsTemplate } from './host-vars.js';
 
@@ -37,7 +38,7 @@ export interface PlannedPlay {
  * `runbook plan`: what apply would do, per host, without connecting: each step with its
  * rendered command, the batches `serial` makes, and each step's undo.
  */
-export async function planPlaybook(playbook: Playbook, inventory: Inventory, extraVars: Vars, opts: { limit?: string; tags: string[]; skipTags: string[] }): Promise<PlannedPlay[]> {
+export async function planPlaybook(playbook: Playbook, inventory: Inventory, extraVars: Vars, opts: { limit?: string; tags: string[]; skipTags: string[]; vault?: VaultKeyring }): Promise<PlannedPlay[]> {
   const limited = opts.limit ? new Set(inventory.select(opts.limit)) : undefined;
   const playbookDir = dirname(resolve(playbook.file));
   const options: RunOptions = { check: true, diff: false, forks: 1, yes: false, step: false, tags: opts.tags, skipTags: opts.skipTags };
@@ -60,12 +61,13 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
     secrets: new Secrets(),
   };
   run.secrets.addNamed(extraVars);
+  for (const v of opts.vault?.revealed ?? []) run.secrets.add(v);
   for (const h of inventory.hosts.keys()) run.secrets.addNamed(inventory.varsFor(h));
   const out: PlannedPlay[] = [];
   for (const [playIndex, play] of playbook.plays.entries()) {
     const pattern = render(play.hosts, { ...play.vars, ...extraVars }, play.loc);
     const hosts = inventory.select(pattern).filter((h) => !limited || limited.has(h));
-    const varsFilesVars = loadVarsFiles(play.vars_files, playbook.file, { ...play.vars, ...extraVars });
+    const varsFilesVars = loadVarsFiles(play.vars_files, playbook.file, { ...play.vars, ...extraVars }, opts.vault);
     const scope: PlayScope = { play, playIndex, hosts, varsFilesVars };
     const runner = new TaskRunner(run, scope);
     const tasks = play.tasks.filter((t) => selectedByTags(t, play.tags, options));
@@ -97,6 +99,7 @@ export async function planPlaybook(playbook: Playbook, inventory: Inventory, ext
     });
   }
   // plan prints what it rendered: the same secrets stay out of it as out of a run's output
+  for (const v of opts.vault?.revealed ?? []) run.secrets.add(v);
   return run.secrets.redact(out);
 }
 

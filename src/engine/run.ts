@@ -18,6 +18,7 @@ import type { HostRecap, RunEvent } from '../events/types.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 import { referencedNames, render } from '../template/index.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import type { HostConnections, PlayScope, RunContext, RunOptions } from './context.js';
 import { computeBatches } from './batches.js';
 import type { Prompter } from './confirm.js';
@@ -68,6 +69,8 @@ export interface RunRequest {
   secrets?: string[];
   /** how the hosts are reached and locked, for the journal a `runbook rollback` reads (engine/journal.ts) */
   reconnect?: Omit<ReconnectFacts, 'hosts'>;
+  /** vault passwords for `vars_files`; everything decrypted with them is a secret */
+  vault?: VaultKeyring;
 }
 
 export interface RunSummary {
@@ -99,6 +102,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const recorder = new RunRecorder(req.runsRoot, runId);
   const secrets = new Secrets();
   for (const s of req.secrets ?? []) secrets.add(s);
+  for (const v of req.vault?.revealed ?? []) secrets.add(v);
   secrets.addNamed(req.extraVars);
   for (const h of req.inventory.hosts.keys()) secrets.addNamed(req.inventory.varsFor(h));
   const bus = req.bus;
@@ -113,6 +117,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     secrets.addNamed(s.play.vars);
     secrets.addNamed(s.varsFilesVars);
   }
+  for (const v of req.vault?.revealed ?? []) secrets.add(v);
   const allHosts = [...new Set(scopes.flatMap((s) => s.hosts))];
   const recap = new RecapCollector(allHosts);
   bus.on(recap.listener);
@@ -385,7 +390,7 @@ export function noteRenderedSecrets(ctx: RunContext, scopes: PlayScope[]): void 
   }
 }
 
-export function resolvePlays(req: Pick<RunRequest, 'playbook' | 'inventory' | 'extraVars' | 'limit' | 'bus'>): PlayScope[] {
+export function resolvePlays(req: Pick<RunRequest, 'playbook' | 'inventory' | 'extraVars' | 'limit' | 'bus' | 'vault'>): PlayScope[] {
   const limited = req.limit ? new Set(req.inventory.select(req.limit)) : undefined;
   const scopes: PlayScope[] = [];
   for (const [playIndex, play] of req.playbook.plays.entries()) {
@@ -395,7 +400,7 @@ export function resolvePlays(req: Pick<RunRequest, 'playbook' | 'inventory' | 'e
       req.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${req.limit ? ` with --limit ${req.limit}` : ''}; skipping it` });
       continue;
     }
-    const varsFilesVars = loadVarsFiles(play.vars_files, req.playbook.file, { ...play.vars, ...req.extraVars });
+    const varsFilesVars = loadVarsFiles(play.vars_files, req.playbook.file, { ...play.vars, ...req.extraVars }, req.vault);
     scopes.push({ play, playIndex, hosts, varsFilesVars });
   }
   if (scopes.length === 0) {

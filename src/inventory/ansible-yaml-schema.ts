@@ -10,7 +10,7 @@
  *   2024-01-31 10:00  -> '2024-01-31T10:00:00'     prints for them: Python's isoformat)
  *
  * Ansible's own tags: `!unsafe` is an ordinary string here (we never template inventory
- * values on load), `!vault` is refused with a hint because runbook cannot decrypt it.
+ * values on load), `!vault` is decrypted after parsing with the vault passwords given.
  */
 import type { ScalarTag, Tags } from 'yaml';
 
@@ -120,12 +120,12 @@ const unsafeTag: ScalarTag = {
   resolve: (s) => s,
 };
 
-/** Marker for a `!vault` value; the loaders turn it into a ConfigError at its location. */
+/** Marker for a `!vault` value; the loaders decrypt it in place (src/vault/yaml-values.ts). */
 export class VaultValue {
   constructor(readonly ciphertext: string) {}
 }
 
-const vaultTag: ScalarTag = {
+export const vaultTag: ScalarTag = {
   tag: '!vault',
   identify: (v) => v instanceof VaultValue,
   resolve: (s) => new VaultValue(s),

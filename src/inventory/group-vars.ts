@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Vars } from './types.js';
-import { isVaultFile, parseYamlFile } from './yaml-file.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import { parseYamlFile } from './yaml-file.js';
 import { checkTrustedFile } from '../util/trusted-files.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -56,18 +57,11 @@ export async function findVarsFiles(dir: string, name: string): Promise<string[]
   return [];
 }
 
-/** Read one vars file: a mapping (or empty). */
-export async function loadVarsFile(path: string): Promise<Vars> {
+/** Read one vars file: a mapping (or empty); encrypted whole or in `!vault` values with `vault`'s passwords. */
+export async function loadVarsFile(path: string, vault?: VaultKeyring): Promise<Vars> {
   checkTrustedFile(path, 'vars file');
   const text = await readFile(path, 'utf8');
-  if (isVaultFile(text)) {
-    throw new ConfigError({
-      message: 'this file is encrypted with ansible-vault, which runbook cannot decrypt',
-      loc: { file: path, line: 1, col: 1 },
-      hint: 'decrypt it (`ansible-vault decrypt`) into a file only the operator can read',
-    });
-  }
-  const yaml = parseYamlFile(text, path);
+  const yaml = parseYamlFile(text, path, { vault });
   const root = yaml.doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return {};
   if (!isMap(root)) {
@@ -86,7 +80,10 @@ export class VarsDir {
   // names present in group_vars/ and host_vars/, listed once, so a big inventory does not
   // cost four stat calls per host
   private readonly listings = new Map<string, Promise<Set<string>>>();
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly vault?: VaultKeyring,
+  ) {}
 
   private listing(sub: string): Promise<Set<string>> {
     let names = this.listings.get(sub);
@@ -119,7 +116,7 @@ export class VarsDir {
         if (!EXTENSIONS.some((ext) => present.has(name + ext))) return {};
         let merged: Vars = {};
         for (const file of await findVarsFiles(join(this.dir, sub), name)) {
-          merged = { ...merged, ...(await loadVarsFile(file)) };
+          merged = { ...merged, ...(await loadVarsFile(file, this.vault)) };
         }
         return merged;
       })();

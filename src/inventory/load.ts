@@ -18,13 +18,16 @@ import { InventoryModel } from './model.js';
 import { LOCALHOST_NAMES } from './pattern.js';
 import { expandSource, type InventoryFile } from './sources.js';
 import type { FileVars } from './var-precedence.js';
-import { isVaultFile } from './yaml-file.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import { openVaultFile } from '../vault/vault-file.js';
 import { parseYamlInventory } from './yaml.js';
 import { checkTrustedFile } from '../util/trusted-files.js';
 
 export interface LoadInventoryOptions {
   /** directory relative sources are resolved against; default: the process's */
   cwd?: string;
+  /** vault passwords for encrypted inventories, group_vars/host_vars files and `!vault` values */
+  vault?: VaultKeyring;
 }
 
 export async function loadInventory(sources: string[], opts: LoadInventoryOptions = {}): Promise<LoadedInventory> {
@@ -40,7 +43,7 @@ export async function loadInventory(sources: string[], opts: LoadInventoryOption
       }
       continue;
     }
-    for (const file of expanded.files) await parseFile(file, model);
+    for (const file of expanded.files) await parseFile(file, model, opts.vault);
     if (expanded.varsDir !== undefined) varsDirs.push(expanded.varsDir);
   }
   model.reconcile();
@@ -54,7 +57,7 @@ export async function loadInventory(sources: string[], opts: LoadInventoryOption
   for (const dir of varsDirs) {
     let reader = readers.get(dir);
     if (!reader) {
-      reader = new VarsDir(dir);
+      reader = new VarsDir(dir, opts.vault);
       readers.set(dir, reader);
     }
     files.push(await readFileVars(reader, names));
@@ -80,7 +83,7 @@ async function readFileVars(reader: VarsDir, names: { groups: string[]; hosts: s
   return { dir: reader.dir, groups, hosts };
 }
 
-async function parseFile(file: InventoryFile, model: InventoryModel): Promise<void> {
+async function parseFile(file: InventoryFile, model: InventoryModel, vault: VaultKeyring | undefined): Promise<void> {
   checkTrustedFile(file.path, 'inventory');
   let text: string;
   try {
@@ -88,16 +91,18 @@ async function parseFile(file: InventoryFile, model: InventoryModel): Promise<vo
   } catch (e) {
     throw new ConfigError({ message: `cannot read inventory \`${file.path}\`: ${(e as Error).message}` });
   }
-  if (isVaultFile(text)) {
-    throw new ConfigError({
-      message: 'this inventory is encrypted with ansible-vault, which runbook cannot decrypt',
-      loc: { file: file.path, line: 1, col: 1 },
-      hint: 'decrypt it (`ansible-vault decrypt`) into a file only the operator can read',
-    });
+  const opened = openVaultFile(text, file.path, vault);
+  const format = file.format === 'guess' ? guessFormat(opened.text) : file.format;
+  const parse = (into: InventoryModel) =>
+    format === 'yaml' ? parseYamlInventory(opened.text, file.path, into, vault) : parseIniInventory(opened.text, file.path, into);
+  if (opened.encrypted) {
+    // an inventory encrypted whole: its variables are secrets, its host and group names are not
+    // (they name every line of output); read it once on its own to know which values it set
+    const alone = new InventoryModel();
+    parse(alone);
+    for (const node of [...alone.hosts.values(), ...alone.groups.values()]) vault?.reveal(node.vars);
   }
-  const format = file.format === 'guess' ? guessFormat(text) : file.format;
-  if (format === 'yaml') parseYamlInventory(text, file.path, model);
-  else parseIniInventory(text, file.path, model);
+  parse(model);
 }
 
 /**

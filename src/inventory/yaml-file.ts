@@ -2,9 +2,12 @@
  * Parse a YAML file the way Ansible reads it, keeping node positions so every later
  * complaint (a bad group, a host that is not a mapping) can point at file:line:col.
  */
-import { LineCounter, parseDocument, isNode, isPair, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isNode, type Document, type Node } from 'yaml';
 import { ConfigError, type ConfigProblem, type SourceLocation } from '../errors.js';
-import { ansibleYamlTags, VaultValue } from './ansible-yaml-schema.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import { openVaultFile } from '../vault/vault-file.js';
+import { openVaultValues } from '../vault/yaml-values.js';
+import { ansibleYamlTags } from './ansible-yaml-schema.js';
 
 export interface YamlFile {
   file: string;
@@ -15,7 +18,18 @@ export interface YamlFile {
   toJS(node: unknown): unknown;
 }
 
-export function parseYamlFile(text: string, file: string): YamlFile {
+export interface ParseYamlOptions {
+  /** passwords for a file encrypted whole and for `!vault` values; without them both are errors */
+  vault?: VaultKeyring;
+  /**
+   * a file encrypted whole: every value in it is a secret (true for vars files); an inventory
+   * file keeps its host and group names visible, and its caller reveals its variables
+   */
+  revealEncryptedFile?: boolean;
+}
+
+export function parseYamlFile(source: string, file: string, opts: ParseYamlOptions = {}): YamlFile {
+  const { text, encrypted } = openVaultFile(source, file, opts.vault);
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
@@ -43,7 +57,9 @@ export function parseYamlFile(text: string, file: string): YamlFile {
     const pos = range ? lines.linePos(range[0]) : { line: 1, col: 1 };
     return { file, line: pos.line, col: pos.col };
   };
-  refuseVault(doc, locOf);
+  const vaultProblems = openVaultValues(doc, locOf, opts.vault);
+  if (vaultProblems.length > 0) throw new ConfigError(vaultProblems);
+  if (encrypted && opts.revealEncryptedFile !== false) opts.vault?.reveal(doc.toJS({ maxAliasCount: 1000 }));
   return {
     file,
     doc,
@@ -64,28 +80,4 @@ function yamlHint(code: string): string {
     default:
       return 'check the YAML syntax near this position';
   }
-}
-
-/** A `!vault` value cannot be used, and failing later without a position would be worse. */
-function refuseVault(doc: Document.Parsed, locOf: (node: unknown) => SourceLocation): void {
-  const problems: ConfigProblem[] = [];
-  visit(doc, {
-    Scalar(_key, node, path) {
-      if (node.value instanceof VaultValue) {
-        // the block scalar itself starts after `!vault |`; its key is where the eye goes
-        const parent = path[path.length - 1];
-        problems.push({
-          message: 'this value is encrypted with ansible-vault (`!vault`), which runbook cannot decrypt',
-          loc: locOf(isPair(parent) ? parent.key : node),
-          hint: 'decrypt it into a vars file only the operator can read and pass it with -e @FILE',
-        });
-      }
-    },
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/** `$ANSIBLE_VAULT;1.1;AES256` at the top of a file encrypted whole by ansible-vault */
-export function isVaultFile(text: string): boolean {
-  return text.startsWith('$ANSIBLE_VAULT;');
 }

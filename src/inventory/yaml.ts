@@ -22,12 +22,14 @@ import { ConfigError, type SourceLocation } from '../errors.js';
 import { closest } from '../util/suggest.js';
 import { expandHostPattern, HostRangeError } from './host-range.js';
 import type { InventoryModel } from './model.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { parseYamlFile, type YamlFile } from './yaml-file.js';
 
 const SECTIONS = ['hosts', 'children', 'vars'];
 
-export function parseYamlInventory(text: string, file: string, model: InventoryModel): void {
-  const yaml = parseYamlFile(text, file);
+export function parseYamlInventory(text: string, file: string, model: InventoryModel, vault?: VaultKeyring): void {
+  // the caller decrypted a file encrypted whole, and reveals its variables (not its host names)
+  const yaml = parseYamlFile(text, file, { vault, revealEncryptedFile: false });
   const root = yaml.doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     throw new ConfigError({ message: 'the inventory file is empty', loc: { file, line: 1, col: 1 }, hint: 'start it with `all:`' });

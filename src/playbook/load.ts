@@ -11,6 +11,7 @@ import { EXPECTS, IDENTIFIER, NOT_SUPPORTED } from './keywords.js';
 import { resolveModuleCall } from './module-args.js';
 import { toPlay, toTask } from './normalize.js';
 import { moduleKeys, playbookSchemas, playKeyNames, taskKeyNames, type TaskKind } from './schema.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import type { Play, Playbook, Task } from './types.js';
 import { parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 import { closest } from '../util/suggest.js';
@@ -261,8 +262,8 @@ export function inReadingOrder<T extends ConfigProblem>(problems: T[]): T[] {
 }
 
 /** Parse and check playbook text (throws ConfigError with every problem). */
-export function parsePlaybook(text: string, file: string): Playbook {
-  const { source, problems } = parseYaml(text, file);
+export function parsePlaybook(text: string, file: string, vault?: VaultKeyring): Playbook {
+  const { source, problems } = parseYaml(text, file, vault);
   if (!source || problems.length) throw new ConfigError(problems);
   const loader = new PlaybookLoader(source);
   const playbook = loader.load();
@@ -271,7 +272,7 @@ export function parsePlaybook(text: string, file: string): Playbook {
 }
 
 /** Read, parse and check a playbook file; throws ConfigError listing every problem, each with file:line:col. */
-export async function loadPlaybook(file: string): Promise<Playbook> {
+export async function loadPlaybook(file: string, vault?: VaultKeyring): Promise<Playbook> {
   checkTrustedFile(file, 'playbook');
   let text: string;
   try {
@@ -283,5 +284,5 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
       loc: { file, line: 1, col: 1 },
     });
   }
-  return parsePlaybook(text, file);
+  return parsePlaybook(text, file, vault);
 }

@@ -18,6 +18,7 @@ import { closest } from '../util/suggest.js';
 import { BUILTIN_VARIABLES, LOOP_VARIABLES } from './builtins.js';
 import { EXPRESSION_ARGS } from './expression-args.js';
 import type { Play, Playbook, Task } from './types.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { readVarsFilesSync } from './vars-files.js';
 import { isEngineReadVariable } from './engine-variables.js';
 import { readFileSync } from 'node:fs';
@@ -43,6 +44,8 @@ export interface ValidateOptions {
   extraVarNames?: readonly string[];
   /** names given on purpose although nothing reads them (`--allow-unused-var NAME`) */
   allowUnread?: readonly string[];
+  /** vault passwords for `vars_files` encrypted whole or holding `!vault` values */
+  vault?: VaultKeyring;
 }
 
 type Scope = ReadonlySet<string>;
@@ -171,7 +174,7 @@ class PlaybookValidator {
     const at = (key: string) => play.fieldLocs?.[key] ?? play.loc;
     this.warned = new Set();
 
-    const varsFiles = readVarsFilesSync(play.vars_files, this.playbook.file, { ...play.vars, ...this.opts.extraVars }, (i) => play.fieldLocs?.[`vars_files.${i}`] ?? at('vars_files'));
+    const varsFiles = readVarsFilesSync(play.vars_files, this.playbook.file, { ...play.vars, ...this.opts.extraVars }, (i) => play.fieldLocs?.[`vars_files.${i}`] ?? at('vars_files'), this.opts.vault);
     for (const p of varsFiles.problems) this.add({ ...p, severity: 'error' });
     const fileNames = varsFiles.files.flatMap((f) => Object.keys(f.vars));
 

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ConfigProblem, SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
 import { isTemplate, render } from '../template/index.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
 import { checkTrustedFile } from '../util/trusted-files.js';
 
@@ -21,6 +22,7 @@ export function readVarsFilesSync(
   playbookFile: string,
   vars: Vars,
   locOf: (index: number) => SourceLocation | undefined,
+  vault?: VaultKeyring,
 ): { files: VarsFile[]; problems: ConfigProblem[] } {
   const files: VarsFile[] = [];
   const problems: ConfigProblem[] = [];
@@ -47,7 +49,7 @@ export function readVarsFilesSync(
       });
       return;
     }
-    const parsed = parseYaml(text, full);
+    const parsed = parseYaml(text, full, vault);
     problems.push(...parsed.problems);
     if (!parsed.source) return;
     const value = parsed.source.value ?? {};

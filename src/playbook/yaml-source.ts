@@ -8,7 +8,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Tags } from 'yaml';
-import type { ConfigProblem, SourceLocation } from '../errors.js';
+import { ConfigError, type ConfigProblem, type SourceLocation } from '../errors.js';
+import { vaultTag } from '../inventory/ansible-yaml-schema.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import { openVaultFile } from '../vault/vault-file.js';
+import { openVaultValues } from '../vault/yaml-values.js';
 import { checkTrustedFile } from '../util/trusted-files.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -31,6 +35,7 @@ function pyyamlBooleans(tags: Tags): Tags {
     ...rest,
     { identify: (v: unknown) => v === true, default: true, tag: BOOL_TAG, test: pyTrue, resolve: () => true },
     { identify: (v: unknown) => v === false, default: true, tag: BOOL_TAG, test: pyFalse, resolve: () => false },
+    vaultTag,
   ];
 }
 
@@ -59,15 +64,24 @@ function yamlProblem(e: YAML.YAMLError, file: string, text: string): ConfigProbl
     const key = keyAt(text, e.pos[0]);
     return { message: `duplicate key${key ? ` \`${key}\`` : ''}`, loc, hint: 'each key may appear once in a mapping; the later one would silently win' };
   }
-  if (e.code === 'TAG_RESOLVE_FAILED' && /!vault/.test(message)) {
-    return { message: 'Ansible Vault values (`!vault`) are not supported', loc, hint: 'pass secrets with -e @file or environment variables' };
-  }
   message = `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
   return { message, loc };
 }
 
-/** Parse YAML text; problems (syntax errors, duplicate keys) are returned, not thrown. */
-export function parseYaml(text: string, file: string): { source?: YamlSource; problems: ConfigProblem[] } {
+/**
+ * Parse YAML text; problems (syntax errors, duplicate keys, a vault text that cannot be
+ * decrypted) are returned, not thrown. A file encrypted whole and `!vault` values are read with
+ * `vault`'s passwords, and everything they held is revealed to it as a secret.
+ */
+export function parseYaml(source: string, file: string, vault?: VaultKeyring): { source?: YamlSource; problems: ConfigProblem[] } {
+  let text = source;
+  let encrypted = false;
+  try {
+    ({ text, encrypted } = openVaultFile(source, file, vault));
+  } catch (e) {
+    if (e instanceof ConfigError) return { problems: e.problems };
+    throw e;
+  }
   const lineCounter = new LineCounter();
   const doc = YAML.parseDocument(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: true });
   // one mistake often makes the parser report several errors on the same line: keep the first
@@ -81,15 +95,19 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
       return true;
     });
   if (doc.errors.length) return { problems };
-  const spots = new Map<string, Spot>();
-  collect(doc, doc.contents, [], spots);
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const source: YamlSource = {
+  const vaultProblems = openVaultValues(doc, (node) => at((node as Node | undefined)?.range?.[0] ?? 0), vault);
+  if (vaultProblems.length) return { problems: [...problems, ...vaultProblems] };
+  const spots = new Map<string, Spot>();
+  collect(doc, doc.contents, [], spots);
+  const value = doc.toJS({ maxAliasCount: 1000 });
+  if (encrypted) vault?.reveal(value);
+  const parsed: YamlSource = {
     file,
-    value: doc.toJS({ maxAliasCount: 1000 }),
+    value,
     loc(path, part = 'value') {
       for (let n = path.length; n >= 0; n--) {
         const spot = spots.get(pathKey(path.slice(0, n)));
@@ -101,7 +119,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
       return { file, line: 1, col: 1 };
     },
   };
-  return { source, problems };
+  return { source: parsed, problems };
 }
 
 function collect(doc: Document, node: unknown, path: (string | number)[], spots: Map<string, Spot>, keyOffset?: number, depth = 0): void {
@@ -136,7 +154,7 @@ function collect(doc: Document, node: unknown, path: (string | number)[], spots:
 }
 
 /** Read and parse a YAML file; an unreadable file is a problem too. */
-export async function readYaml(file: string): Promise<{ source?: YamlSource; problems: ConfigProblem[] }> {
+export async function readYaml(file: string, vault?: VaultKeyring): Promise<{ source?: YamlSource; problems: ConfigProblem[] }> {
   checkTrustedFile(file, 'playbook file');
   let text: string;
   try {
@@ -145,5 +163,5 @@ export async function readYaml(file: string): Promise<{ source?: YamlSource; pro
     const code = (err as NodeJS.ErrnoException).code;
     return { problems: [{ message: code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(err as Error).message}`, loc: { file, line: 1, col: 1 } }] };
   }
-  return parseYaml(text, file);
+  return parseYaml(text, file, vault);
 }

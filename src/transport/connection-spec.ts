@@ -19,6 +19,8 @@ export interface ResolveOptions {
   connectTimeoutMs?: number;
   /** --user: beats ssh config User, loses to the inventory's ansible_user */
   user?: string;
+  /** --private-key: beats ssh config IdentityFile (as `ssh -i`), loses to ansible_ssh_private_key_file */
+  privateKeyFile?: string;
   /** already parsed config, for resolving many hosts without re-reading the file */
   sshConfig?: SshConfig;
 }
@@ -82,7 +84,9 @@ function resolveHop(
   const keyFiles =
     conn?.keyFile !== undefined
       ? [conn.keyFile]
-      : cfg.identityFiles.length > 0
+      : !via && opts.privateKeyFile !== undefined
+        ? [opts.privateKeyFile]
+        : cfg.identityFiles.length > 0
         ? cfg.identityFiles
         : (via?.target.privateKeyFiles ?? []);
   const knownHosts =

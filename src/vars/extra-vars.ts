@@ -13,12 +13,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
-import { isVaultFile, parseYamlFile } from '../inventory/yaml-file.js';
+import { parseYamlFile } from '../inventory/yaml-file.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { checkTrustedFile } from '../util/trusted-files.js';
 
 export interface ExtraVarsOptions {
   /** directory `@file` paths are resolved against; default: the process's */
   cwd?: string;
+  /** vault passwords for an `@file` encrypted whole or holding `!vault` values */
+  vault?: VaultKeyring;
 }
 
 export async function parseExtraVars(values: string[] = [], opts: ExtraVarsOptions = {}): Promise<Vars> {
@@ -51,18 +54,11 @@ async function readVarsFile(path: string, opts: ExtraVarsOptions): Promise<Vars>
   } catch (e) {
     throw new ConfigError({ message: `cannot read extra vars file \`${path}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
   }
-  if (isVaultFile(text)) {
-    throw new ConfigError({
-      message: 'this file is encrypted with ansible-vault, which runbook cannot decrypt',
-      loc: { file: path, line: 1, col: 1 },
-      hint: 'decrypt it (`ansible-vault decrypt`) into a file only the operator can read',
-    });
-  }
-  return mappingFrom(text, path, 'an extra vars file');
+  return mappingFrom(text, path, 'an extra vars file', opts.vault);
 }
 
-function mappingFrom(text: string, file: string, what: string): Vars {
-  const yaml = parseYamlFile(text, file);
+function mappingFrom(text: string, file: string, what: string, vault?: VaultKeyring): Vars {
+  const yaml = parseYamlFile(text, file, { vault });
   const root = yaml.doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return {};
   if (!isMap(root)) {

@@ -145,9 +145,9 @@ test('YAML: a bad range in a host key points into the key', (t) =>
 test('YAML: a loop of children', (t) =>
   fails(t, { 'h.yaml': 'a:\n  children:\n    b:\n      children:\n        a:\n' }, 'h.yaml', { message: /makes a loop/, at: [3, 5] }));
 
-test('YAML: a !vault value', (t) =>
+test('YAML: a !vault value without a vault password', (t) =>
   fails(t, { 'h.yaml': 'etcd:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n' }, 'h.yaml', {
-    message: /encrypted with ansible-vault/,
+    message: /encrypted with ansible-vault, and no vault password was given/,
     at: [3, 5],
   }));
 
@@ -166,12 +166,12 @@ test('host_vars: a YAML syntax error', (t) =>
     file: 'host_vars/h1/main.yml',
   }));
 
-test('a vault-encrypted inventory', (t) =>
-  fails(t, { 'h.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' }, 'h.yml', { message: /encrypted with ansible-vault/, at: [1, 1] }));
+test('a vault-encrypted inventory without a vault password', (t) =>
+  fails(t, { 'h.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' }, 'h.yml', { message: /encrypted with ansible-vault, and no vault password was given/, at: [1, 1] }));
 
-test('a vault-encrypted group_vars file', (t) =>
+test('a vault-encrypted group_vars file without a vault password', (t) =>
   fails(t, { 'h.ini': '[etcd]\nh1\n', 'group_vars/all.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' }, 'h.ini', {
-    message: /encrypted with ansible-vault/,
+    message: /encrypted with ansible-vault, and no vault password was given/,
     at: [1, 1],
     file: 'group_vars/all.yml',
   }));

@@ -225,8 +225,11 @@ tasks:
   ]);
 });
 
-test('Ansible Vault values are refused', (t) => {
-  t.regex(problemsOf(t, 'hosts: all\nvars:\n  pw: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n    3132\n')[0]!.message, /Vault/);
+test('an Ansible Vault value without a vault password is a problem at its key, saying how to give one', (t) => {
+  const [p] = problemsOf(t, 'hosts: all\nvars:\n  pw: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n    3132\n');
+  t.regex(p!.message, /`pw` \(`!vault`\) is encrypted with ansible-vault, and no vault password was given/);
+  t.regex(p!.hint!, /--vault-password-file/);
+  t.like(p!.loc, { line: 3, col: 3 });
 });
 
 

@@ -128,3 +128,12 @@ test('host keys: /etc/ssh/ssh_known_hosts by default; GlobalKnownHostsFile and H
   t.is(fromArgs.hostKeyAlias, 'vip');
   t.deepEqual(fromArgs.globalKnownHostsFiles, ['/srv/kh']);
 });
+
+test('--private-key (or private_key_file in ansible.cfg) beats the ssh config IdentityFile and loses to the inventory', (t) => {
+  const fromFlag = resolveConnectionSpec('n1', { address: '10.250.1.11' }, { sshConfigFile, privateKeyFile: '/keys/flag' });
+  t.deepEqual(fromFlag.privateKeyFiles, ['/keys/flag']);
+  const fromInventory = resolveConnectionSpec('n1', { address: '10.250.1.11', keyFile: '/keys/inv' }, { sshConfigFile, privateKeyFile: '/keys/flag' });
+  t.deepEqual(fromInventory.privateKeyFiles, ['/keys/inv']);
+  const none = resolveConnectionSpec('n1', { address: '10.250.1.11' }, { sshConfigFile });
+  t.deepEqual(none.privateKeyFiles, [join(homedir(), '.ssh/cfg_key')]);
+});
