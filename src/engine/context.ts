@@ -54,6 +54,8 @@ export interface RunContext {
   checkChanges?: string[];
   /** aborts commands that change something; without it, `signal` does */
   commandSignal?: AbortSignal;
+  /** --step: the operator answered "continue"; no more questions for the rest of the run */
+  stepAll?: boolean;
 }
 
 /** Per-play state the task runner needs. */

@@ -20,6 +20,8 @@ export interface HostRecap {
   state: string;
   /** why the host failed: the failed task (or rollback step) and its message, log lines included */
   failure?: string;
+  /** tasks the operator declined at --step on this host, as the host reads their names */
+  skipped_at_step?: string[];
 }
 
 interface Base {

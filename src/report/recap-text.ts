@@ -22,6 +22,7 @@ export function recapText(e: EventOf<'run:end'>, color = false): string {
     const bad = r.failed || r.rollback_failed || r.unreachable;
     lines.push(`  ${paint(bad ? 31 : r.changed ? 33 : 32, host.padEnd(width))}  ${counts}`);
     lines.push(`  ${' '.repeat(width)}  -> ${r.state}`);
+    for (const t of r.skipped_at_step ?? []) lines.push(`  ${' '.repeat(width)}  skipped at --step: ${t}`);
     if (r.failure) {
       const why = r.failure.split('\n');
       const shown = why.length > 16 ? [...why.slice(0, 15), `... (${why.length - 15} more lines in the run's events)`] : why;
