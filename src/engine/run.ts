@@ -29,6 +29,7 @@ import type { HostStates } from '../report/host-states.js';
 import type { RunInterrupts } from './interrupts.js';
 import { probeFiles } from './file-probe.js';
 import { rollback } from './rollback.js';
+import { selectedByTags } from './task-filter.js';
 import { newRunId, RunRecorder } from './run-dir.js';
 import { TaskRunner, messageOf } from './task-runner.js';
 import { containsTemplate } from './host-vars.js';
@@ -246,7 +247,9 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       playIndex: i,
       hosts: scope.hosts,
       batches: computeBatches(scope.hosts, scope.play.serial),
-      tasks: scope.play.tasks.map((t) => t.name),
+      // the tasks that will run (--tags, --skip-tags): the live view counts them
+      tasks: scope.play.tasks.filter((t) => selectedByTags(t, scope.play.tags, req.options)).map((t) => t.name),
+      plays: scopes.length,
     });
     const runner = new PlayRunner(ctx, scope, undo, seq);
     let exec: PlayExecution;

@@ -33,7 +33,7 @@ export type RunEvent = Base &
   (
     | { type: 'run:start'; runId: string; playbook: string; inventory: string[]; hosts: string[]; check: boolean; runDir: string }
     | { type: 'host:connect'; host: string; ok: boolean; durationMs: number; error?: string }
-    | { type: 'play:start'; play: string; playIndex: number; hosts: string[]; batches: string[][]; tasks: string[] }
+    | { type: 'play:start'; play: string; playIndex: number; hosts: string[]; batches: string[][]; tasks: string[]; /** how many plays the run has */ plays?: number }
     | { type: 'preflight:start'; play: string; checks: string[] }
     | { type: 'preflight:check'; host: string; check: string; ok: boolean; message?: string }
     | { type: 'preflight:end'; play: string; ok: boolean; failures: number }

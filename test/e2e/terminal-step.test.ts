@@ -81,7 +81,7 @@ test.serial('--step: real host names, Enter is no, continue runs the rest of the
   t.is(questions(s), 3, out);
   t.regex(out, /continue: no more questions/);
   // the declined task, in the live tree and in the recap, for node1 only
-  t.regex(out, /node1: skipped \(you answered no at --step\)/);
+  t.regex(out, /↓ Write the first marker on node1: skipped on node1 \(you answered no at --step\)/);
   const recap = out.slice(out.lastIndexOf('RECAP'));
   t.regex(recap, /node1 .*skipped=1[\s\S]*-> changed as planned, except 1 task\(s\) skipped at --step\s+skipped at --step: Write the first marker on node1/);
   t.regex(recap, /node2 .*skipped=0/);
