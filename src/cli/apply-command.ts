@@ -102,10 +102,28 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
     process.once('exit', restoreTerminal);
   }
   // before any host is contacted: a second run against the same targets waits or is refused
-  const lock = await takeRunLock(inputs, flags, bus, signal).catch((err: unknown) => {
+  let lock = await takeRunLock(inputs, flags, bus, signal).catch((err: unknown) => {
     if (onSigint) process.off('SIGINT', onSigint);
     throw err;
   });
+  let started: { runId: string; runDir: string } | undefined;
+  bus.on((e) => {
+    if (e.type === 'run:start') started = { runId: e.runId, runDir: resolve(e.runDir) };
+  });
+  // a person at the prompt holds no lock: it is given back while they read, and taken again after "yes"
+  const promptHooks = lock && prompter.interactive && !flags.yes
+    ? {
+        beforePrompt: async () => {
+          const held = lock;
+          lock = undefined;
+          await held?.release();
+        },
+        afterYes: async () => {
+          lock = await takeRunLock(inputs, flags, bus, signal);
+          if (lock && started) await lock.update(started).catch(() => undefined);
+        },
+      }
+    : undefined;
   try {
     const summary = await runPlaybook({
       playbook: inputs.playbook,
@@ -130,6 +148,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       signal,
       interrupts,
       hostStates,
+      promptHooks,
       connect: hostConnector(inputs.inventory, {
         sshConfigFile: flags.sshConfig,
         knownHosts: flags.knownHosts,

@@ -61,6 +61,12 @@ export interface RunRequest {
   /** where each host stands, for the end of a run that did not succeed */
   hostStates?: HostStates;
   runId?: string;
+  /**
+   * Around a confirmation a person answers: the run's lock is let go while the prompt waits (a
+   * person may take minutes; a scheduled backup must not be refused meanwhile) and taken again
+   * after "yes", before anything changes. Taking it again fails when another run holds it.
+   */
+  promptHooks?: { beforePrompt(): Promise<void>; afterYes(): Promise<void> };
   /** values known to be secret that no variable names (the --ask-become-pass password) */
   secrets?: string[];
 }
@@ -221,6 +227,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     } else {
       let ok: boolean;
       try {
+        await req.promptHooks?.beforePrompt();
         ok = await prompter.confirm(text);
       } catch (err) {
         const msg = messageOf(err);
@@ -230,6 +237,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       }
       bus.emit({ type: 'confirm', message: text, answer: ok ? 'yes' : 'no' });
       if (!ok) return finish('refused', new NotConfirmedError('').exitCode, 'not confirmed; nothing was changed', 'not-started');
+      try {
+        await req.promptHooks?.afterYes();
+      } catch (err) {
+        return finish('refused', exitCodeOf(err) || 75, `confirmed, but the lock could not be taken again: ${messageOf(err)}`, 'not-started');
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import { jobRunner } from './job-runner.js';
 import { logLine } from './log-line.js';
 import { updateMetricsFile } from './metrics.js';
 import { Scheduler, type RunJob } from './scheduler.js';
+import { markSchedulerRunning } from './scheduler-presence.js';
 import { findJob, loadSchedules } from './schedules-file.js';
 
 export interface SignalSource {
@@ -92,6 +93,7 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
       return outcome.status === 'skipped' && opts.due ? 0 : outcome.exitCode;
     }
     log(logLine(now(), 'started', { file: opts.file, jobs: jobs.length, pid: process.pid }));
+    const clearPresence = markSchedulerRunning(opts.file);
     scheduler.start();
     const reloads = reloader(opts.file, scheduler, log, now);
     const onHangup = () => reloads.request('SIGHUP');
@@ -103,6 +105,7 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
       signals.off('SIGHUP', onHangup);
       watcher?.close();
       reloads.cancel();
+      clearPresence();
     }
     log(logLine(now(), 'stopped', {}));
     return 0;
