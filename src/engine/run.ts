@@ -173,7 +173,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     const err = new ConnectError(
       [...connections.failures.keys()].join(', '),
       `cannot reach ${connections.failures.size} of ${allHosts.length} host(s); nothing was changed:\n` +
-        [...connections.failures].map(([h, e]) => `  ${h}: ${messageOf(e)}`).join('\n'),
+        [...connections.failures].map(([h, e]) => `  ${h}: ${messageOf(e)}`).join('\n') +
+        withoutHint([...connections.failures.keys()], allHosts.length),
     );
     return finish('refused', err.exitCode, err.message, 'not-started');
   }
@@ -301,6 +302,16 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const message = [rollbackAbort.signal.aborted ? `${failure}; then stopped by Ctrl-C before the rollback finished` : failure, report.cluster].filter(Boolean).join('\n');
   // hosts left half-changed get their own exit code, so cron, OnFailure= and CI can page someone
   return finish(status, status === 'rollback_failed' ? new RollbackError(failure).exitCode : failureCode, message);
+}
+
+/**
+ * How to go on without the hosts that cannot be reached, when the runbook can do without them
+ * (a backup needs one healthy member; a change to every member needs them all).
+ */
+function withoutHint(unreachable: string[], total: number): string {
+  if (unreachable.length >= total) return '';
+  const pattern = `all:${unreachable.map((h) => `!${h}`).join(':')}`;
+  return `\nto run without ${unreachable.join(', ')} (when this runbook can do without ${unreachable.length > 1 ? 'them' : 'it'}, as a backup can: it needs one healthy member), add: --limit '${pattern}'`;
 }
 
 /**

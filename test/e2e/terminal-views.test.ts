@@ -121,3 +121,32 @@ test.serial('schedule list says whether a scheduler is running for its file', as
   t.is(await after.waitForExit(120_000), 0, after.output());
   t.regex(after.output(), /scheduler: NOT running/);
 });
+
+test.serial('a backup with a member unreachable names it and suggests --limit; the suggestion works', async (t) => {
+  t.timeout(900_000);
+  const sb = sandbox();
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-views-unreachable-'));
+  // node3 stops answering: its address points where no sshd listens
+  const inv = join(dir, 'unreachable.yaml');
+  writeFileSync(inv, readFileSync(sb.inventoryYaml, 'utf8').replace(/(node3:\s*\n\s*ansible_host: )"?[\d.]+"?/, '$1"127.0.0.2"'));
+  const backups = `/tmp/views-unreachable-${process.pid}`;
+  const args = ['apply', 'playbooks/etcd-backup.yaml', '-i', inv, '-e', `backup_dir=${backups}`, '--yes', '--connect-timeout', '5', '--runs-dir', cli.runsDir, '--locks-dir', cli.locksDir];
+  const s = screen('unreachable', 100, 30);
+  s.startCli(args);
+  const code = await s.waitForExit(300_000);
+  const out = s.output().replace(/\n\s*/g, ' ');
+  t.log(s.output());
+  t.is(code, 4, out);
+  t.regex(out, /cannot reach 1 of 3 host\(s\); nothing was changed: node3:/);
+  const limit = /add: --limit '([^']+)'/.exec(out)?.[1];
+  t.is(limit, 'all:!node3');
+
+  // the suggestion, as given: the backup is taken from the members that answer
+  const again = screen('unreachable-limit', 100, 30);
+  again.startCli([...args, '--limit', limit!]);
+  const code2 = await again.waitForExit(600_000);
+  t.log(again.output());
+  t.is(code2, 0, again.output());
+  t.regex(again.output().replace(/\n\s*/g, ' '), new RegExp(`${backups}/\\S+\\.db`));
+});
