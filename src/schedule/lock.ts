@@ -70,7 +70,7 @@ export class LockHeldError extends RunbookError {
     label?: string,
   ) {
     super(
-      `another run holds the lock ${lockName} (${where})${label ? ` on ${label}` : ''}${waitedMs ? ` after waiting ${formatDuration(waitedMs)}` : ''}: ${holder ? describeHolder(holder) : (detail ?? 'holder unknown')}; nothing was changed`,
+      `${label ? `${label}: ` : ''}another run holds the lock ${lockName} (${where})${waitedMs ? ` after waiting ${formatDuration(waitedMs)}` : ''}: ${holder ? describeHolder(holder) : (detail ?? 'holder unknown')}; nothing was changed`,
       `wait for it to finish, or pass --lock-wait SECONDS to wait for it${holderGone ? `; ${holderGone}` : ''}`,
     );
   }

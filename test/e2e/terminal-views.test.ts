@@ -67,7 +67,7 @@ test.serial('the lock is not held at the confirmation: another run goes ahead me
   const out = a.output().replace(/\n/g, ' ').replace(/\s+/g, ' ');
   t.log(a.output());
   t.is(code, 75, out);
-  t.regex(out, /confirmed, but the lock could not be taken again: another run holds the lock host-\S+ \(lock file [^)]+\) on node\d \(\d+\.\d+\.\d+\.\d+:22\)/);
+  t.regex(out, /confirmed, but the lock could not be taken again: node\d \(\d+\.\d+\.\d+\.\d+:22\): another run holds the lock host-\S+ \(lock file [^)]+\)/);
   t.regex(out, /: \S+@\S+ pid \d+, run \d{8}T\d{6}Z-\w+, running "runbook apply \S*hold-the-lock-u[^"]*", since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/, 'the holder: who, which run, what command, since when');
   t.notRegex(out, /\.\d{3}Z/, 'no milliseconds in times');
   t.regex(out, /nothing was changed/);
