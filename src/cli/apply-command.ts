@@ -133,13 +133,31 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
   }
   // before any host is contacted: a run whose controller died left these hosts half-changed
   // (a live run's markers are the lock's business), and a second run waits or is refused
-  const lock = await Promise.resolve()
+  let lock = await Promise.resolve()
     .then(() => (flags.check ? undefined : guardUnfinished(inputs, { ignoreReason: flags.ignoreUnfinished }, bus)))
     .then(() => takeRunLock(inputs, flags, bus, signal))
     .catch((err: unknown) => {
       if (onSigint) process.off('SIGINT', onSigint);
       throw err;
     });
+  let started: { runId: string; runDir: string } | undefined;
+  bus.on((e) => {
+    if (e.type === 'run:start') started = { runId: e.runId, runDir: resolve(e.runDir) };
+  });
+  // a person at the prompt holds no lock: it is given back while they read, and taken again after "yes"
+  const promptHooks = lock && prompter.interactive && !flags.yes
+    ? {
+        beforePrompt: async () => {
+          const held = lock;
+          lock = undefined;
+          await held?.release();
+        },
+        afterYes: async () => {
+          lock = await takeRunLock(inputs, flags, bus, signal);
+          if (lock && started) await lock.update(started).catch(() => undefined);
+        },
+      }
+    : undefined;
   try {
     const dropMarkers = keepMarkers(inputs, bus, { check: flags.check });
     const summary = await runPlaybook({
@@ -175,6 +193,7 @@ export async function apply(playbookFile: string, flags: ApplyFlags, io: { bus?:
       signal,
       interrupts,
       hostStates,
+      promptHooks,
       connect: hostConnector(inputs.inventory, {
         sshConfigFile: flags.sshConfig,
         knownHosts: flags.knownHosts,

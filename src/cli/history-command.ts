@@ -23,7 +23,7 @@ export function historyCommand(): Command {
       } else if (runs.length === 0) {
         process.stdout.write(`no runs in ${runsDir}\n`);
       } else {
-        process.stdout.write(`${runsTable(runs)}\n`);
+        process.stdout.write(`${runsTable(runs, process.stdout.isTTY ? process.stdout.columns : 160)}\n`);
       }
     });
   cmd

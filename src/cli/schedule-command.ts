@@ -16,6 +16,7 @@ import { crontabLines, CrontabConversionError, currentRunbookCommand, serviceUni
 import { JOB_NAME } from '../schedule/job-schema.js';
 import { parsePolicy } from '../schedule/retention.js';
 import { describeJobs, jobsTable } from '../schedule/schedule-list.js';
+import { schedulerStatus } from '../schedule/scheduler-presence.js';
 import { addJobToFile, findJob, loadSchedules, pathForFile, removeJobFromFile, schedulesFilePath } from '../schedule/schedules-file.js';
 
 const fileOption = () => new Option('--file <path>', 'schedules file (default: $RUNBOOK_SCHEDULES or ./runbook.schedules.yaml)');
@@ -117,7 +118,7 @@ function listCommand(): Command {
       const rows = await describeJobs(schedules.jobs);
       if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (rows.length === 0) process.stdout.write(`no jobs in ${schedules.file}\n`);
-      else process.stdout.write(`${jobsTable(rows)}\n`);
+      else process.stdout.write(`${jobsTable(rows)}\n\n${schedulerStatus(schedules.file)}\n`);
     });
 }
 

@@ -83,18 +83,21 @@ export class InquirerPrompter implements Prompter {
       return confirm({ message: question, default: false, theme: { prefix: { idle: '?', done: '›' } } });
     });
   }
+  /**
+   * As Ansible asks it: `(N)o/(y)es/(c)ontinue`, Enter meaning no, so a key pressed by habit
+   * never runs a task; the answer is written out after the question.
+   */
   async step(message: string): Promise<StepAnswer> {
-    const { select } = await import('@inquirer/prompts');
-    return this.around(() =>
-      select<StepAnswer>({
-        message,
-        choices: [
-          { name: 'yes: run this task', value: 'yes' },
-          { name: 'no: skip this task', value: 'no' },
-          { name: 'continue: run the rest without asking', value: 'continue' },
-        ],
+    const { input } = await import('@inquirer/prompts');
+    const answer = await this.around(() =>
+      input({
+        message: `${message} (N)o/(y)es/(c)ontinue:`,
+        theme: { prefix: { idle: '?', done: '›' } },
+        validate: (v) => stepAnswerOf(v) !== undefined || 'answer y (run it), n or Enter (skip it), or c (run it and the rest without asking)',
+        transformer: (v, { isFinal }) => (isFinal ? STEP_ANSWER_SAID[stepAnswerOf(v) ?? 'no'] : v),
       }),
     );
+    return stepAnswerOf(answer) ?? 'no';
   }
   async input(message: string): Promise<string> {
     const { input } = await import('@inquirer/prompts');
@@ -108,4 +111,15 @@ export class InquirerPrompter implements Prompter {
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.slice(0, 120);
+}
+
+const STEP_ANSWER_SAID: Record<StepAnswer, string> = { yes: 'yes', no: 'no: skipped', continue: 'continue: no more questions' };
+
+/** y/yes, n/no/empty (Enter), c/continue; anything else is not an answer */
+export function stepAnswerOf(text: string): StepAnswer | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t === 'n' || t === 'no') return 'no';
+  if (t === 'y' || t === 'yes') return 'yes';
+  if (t === 'c' || t === 'continue') return 'continue';
+  return undefined;
 }

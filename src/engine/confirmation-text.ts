@@ -1,11 +1,11 @@
 import { computeBatches } from './batches.js';
 import type { PlayScope, RunContext } from './context.js';
 import { describeTask, displayName } from './describe-task.js';
-import { selectedByTags } from './task-filter.js';
+import { conditionMayHold, selectedByTags } from './task-filter.js';
 import { TaskRunner } from './task-runner.js';
 import type { Vars } from '../inventory/types.js';
 import type { Task } from '../playbook/types.js';
-import { evaluateCondition, render } from '../template/index.js';
+import { render } from '../template/index.js';
 
 export interface ConfirmationLayout {
   /** the terminal's rows: the text and its prompt line must fit; no limit when unknown */
@@ -53,7 +53,7 @@ export function confirmationText(run: RunContext, scopes: PlayScope[], layout: C
     const rows: string[] = [];
     const active = new Set<string>();
     for (const t of tasks) {
-      const on = hosts.filter((h) => mayRun(t, runner.varsFor(h, t)));
+      const on = hosts.filter((h) => conditionMayHold(t, runner.varsFor(h, t)));
       if (!on.length) continue;
       on.forEach((h) => active.add(h));
       rows.push(`  ${String(++n).padStart(2)}. ${nameFor(t, on, runner)}${on.length === hosts.length ? '' : ` (on ${on.join(', ')} only)`}${what(t, runner.varsFor(on[0]!, t))}`);
@@ -106,16 +106,6 @@ function what(task: Task, vars: Vars): string {
   const cmd = describeTask(task, vars).split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
   const undo = task.rollback.length ? ` (undo: ${task.rollback.map((r) => r.name).join('; ')})` : '';
   return cmd && !cmd.includes('{{') ? `: ${cmd}${undo}` : undo;
-}
-
-/** false only when `when` is known to be false on this host now */
-function mayRun(task: Task, vars: Vars): boolean {
-  if (task.when === undefined) return true;
-  try {
-    return evaluateCondition(task.when, vars, task.loc);
-  } catch {
-    return true; // needs a value only known at run time
-  }
 }
 
 function clusterName(vars: Vars): string | undefined {

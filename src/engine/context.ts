@@ -57,6 +57,8 @@ export interface RunContext {
   commandSignal?: AbortSignal;
   /** the run journal (engine/journal.ts), told of each step before it starts; none in --check */
   journal?: RunJournal;
+  /** --step: the operator answered "continue"; no more questions for the rest of the run */
+  stepAll?: boolean;
 }
 
 /** Per-play state the task runner needs. */

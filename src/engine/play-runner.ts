@@ -5,7 +5,8 @@ import type { PlayScope, RunContext } from './context.js';
 import { computeBatches } from './batches.js';
 import { displayName } from './describe-task.js';
 import { mapLimit } from './limit.js';
-import { selectedByTags } from './task-filter.js';
+import { conditionMayHold, selectedByTags } from './task-filter.js';
+import { SKIPPED_AT_STEP, stepQuestion } from './step-question.js';
 import { TaskRunner, type TaskOutcome } from './task-runner.js';
 import type { UndoStack } from './undo-stack.js';
 
@@ -34,7 +35,6 @@ export class Sequence {
  */
 export class PlayRunner {
   private readonly runner: TaskRunner;
-  private stepAll = false;
 
   constructor(
     private readonly run: RunContext,
@@ -65,7 +65,10 @@ export class PlayRunner {
     const notified = new Map<string, Set<string>>(); // handler name -> hosts
     for (const [i, task] of tasks.entries()) {
       if (this.run.signal.aborted) return this.stop(exec, 'interrupted');
-      if (!(await this.mayRun(task))) continue;
+      if (!(await this.mayRun(task, active))) {
+        this.skippedByOperator(task, i, active);
+        continue;
+      }
       const outcomes = await this.runTask(task, i, active, 'task', exec);
       for (const o of outcomes) {
         if (o.status === 'changed') {
@@ -134,7 +137,7 @@ export class PlayRunner {
   }
 
   /** `confirm:` on the task, or --step */
-  private async mayRun(task: Task): Promise<boolean> {
+  private async mayRun(task: Task, hosts: string[]): Promise<boolean> {
     const { options, prompter, bus } = this.run;
     if (task.confirm && !options.check) {
       if (options.yes) {
@@ -145,12 +148,31 @@ export class PlayRunner {
         if (!ok) throw new NotConfirmedError(`"${task.name}" was not confirmed; stopping`);
       }
     }
-    if (options.step && !this.stepAll) {
-      const answer = await prompter.step(`Run task "${task.name}"?`);
+    if (options.step && !this.run.stepAll) {
+      // a task whose condition is already known false everywhere skips itself: nothing to ask
+      const on = task.run_once ? hosts.slice(0, 1) : hosts.filter((h) => conditionMayHold(task, this.runner.varsFor(h, task)));
+      if (!on.length) return true;
+      const answer = await prompter.step(stepQuestion(task, on, (h) => displayName(task, this.runner.varsFor(h, task))));
       if (answer === 'no') return false;
-      if (answer === 'continue') this.stepAll = true;
+      if (answer === 'continue') this.run.stepAll = true;
     }
     return true;
+  }
+
+  /**
+   * A task the operator declined at --step is told like any skipped task (a row per host in the
+   * live view, a count in the recap), with the reason, so the end of the run says what was left out.
+   */
+  private skippedByOperator(task: Task, index: number, hosts: string[]): void {
+    const { bus } = this.run;
+    const targets = task.run_once ? hosts.slice(0, 1) : hosts;
+    const title = targets[0] ? displayName(task, this.runner.varsFor(targets[0], task)) : task.name;
+    bus.emit({ type: 'task:start', phase: 'task', task: title, taskIndex: index, hosts: targets, loc: `${task.loc.file}:${task.loc.line}` });
+    for (const host of targets) {
+      const name = displayName(task, this.runner.varsFor(host, task));
+      bus.emit({ type: 'host:end', phase: 'task', task: name, taskIndex: index, host, status: 'skipped', durationMs: 0, msg: SKIPPED_AT_STEP });
+    }
+    bus.emit({ type: 'task:end', phase: 'task', task: title, taskIndex: index, durationMs: 0, failedHosts: [] });
   }
 
   /** `task "Defragment node2" failed on node2`: the name as each failed host reads it */

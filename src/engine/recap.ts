@@ -1,3 +1,4 @@
+import { SKIPPED_AT_STEP } from './step-question.js';
 import type { HostRecap, RunEvent } from '../events/types.js';
 
 /** Builds the end-of-run recap by watching the event stream, like any reporter. */
@@ -32,6 +33,7 @@ export class RecapCollector {
         r[e.status === 'changed' ? 'changed' : e.status]++;
         if (e.status === 'changed') r.ok++;
         if (e.status === 'failed') r.failure ??= `${e.task}: ${e.msg ?? 'failed'}`;
+        if (e.status === 'skipped' && e.msg === SKIPPED_AT_STEP) (r.skipped_at_step ??= []).push(e.task);
         break;
       }
       case 'rollback:step': {
@@ -56,7 +58,10 @@ export class RecapCollector {
   finish(status: 'ok' | 'failed' | 'check' | 'not-started'): Record<string, HostRecap> {
     for (const r of this.hosts.values()) {
       if (r.state !== 'not started') continue;
-      if (status === 'ok') r.state = r.failed ? 'done, with ignored failures' : r.changed ? 'changed as planned' : 'already as planned (no change)';
+      if (status === 'ok') {
+        r.state = r.failed ? 'done, with ignored failures' : r.changed ? 'changed as planned' : 'already as planned (no change)';
+        if (r.skipped_at_step) r.state += `, except ${r.skipped_at_step.length} task(s) skipped at --step`;
+      }
       else if (status === 'check') r.state = 'check mode: nothing was changed';
       else if (status === 'not-started') r.state = 'nothing was changed';
       else r.state = r.ok + r.changed + r.failed === 0 ? 'nothing was changed' : 'left as the failed run found it (no rollback steps)';

@@ -32,6 +32,7 @@ import type { HostStates } from '../report/host-states.js';
 import type { RunInterrupts } from './interrupts.js';
 import { probeFiles } from './file-probe.js';
 import { rollback } from './rollback.js';
+import { selectedByTags } from './task-filter.js';
 import { newRunId, RunRecorder } from './run-dir.js';
 import { TaskRunner, messageOf } from './task-runner.js';
 import { containsTemplate } from './host-vars.js';
@@ -65,6 +66,12 @@ export interface RunRequest {
   /** where each host stands, for the end of a run that did not succeed */
   hostStates?: HostStates;
   runId?: string;
+  /**
+   * Around a confirmation a person answers: the run's lock is let go while the prompt waits (a
+   * person may take minutes; a scheduled backup must not be refused meanwhile) and taken again
+   * after "yes", before anything changes. Taking it again fails when another run holds it.
+   */
+  promptHooks?: { beforePrompt(): Promise<void>; afterYes(): Promise<void> };
   /** values known to be secret that no variable names (the --ask-become-pass password) */
   secrets?: string[];
   /** how the hosts are reached and locked, for the journal a `runbook rollback` reads (engine/journal.ts) */
@@ -177,7 +184,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     const err = new ConnectError(
       [...connections.failures.keys()].join(', '),
       `cannot reach ${connections.failures.size} of ${allHosts.length} host(s); nothing was changed:\n` +
-        [...connections.failures].map(([h, e]) => `  ${h}: ${messageOf(e)}`).join('\n'),
+        [...connections.failures].map(([h, e]) => `  ${h}: ${messageOf(e)}`).join('\n') +
+        withoutHint([...connections.failures.keys()], allHosts.length),
     );
     return finish('refused', err.exitCode, err.message, 'not-started');
   }
@@ -231,6 +239,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
     } else {
       let ok: boolean;
       try {
+        await req.promptHooks?.beforePrompt();
         ok = await prompter.confirm(text);
       } catch (err) {
         const msg = messageOf(err);
@@ -240,6 +249,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       }
       bus.emit({ type: 'confirm', message: text, answer: ok ? 'yes' : 'no' });
       if (!ok) return finish('refused', new NotConfirmedError('').exitCode, 'not confirmed; nothing was changed', 'not-started');
+      try {
+        await req.promptHooks?.afterYes();
+      } catch (err) {
+        return finish('refused', exitCodeOf(err) || 75, `confirmed, but the lock could not be taken again: ${messageOf(err)}`, 'not-started');
+      }
     }
   }
 
@@ -258,7 +272,9 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
       playIndex: i,
       hosts: scope.hosts,
       batches: computeBatches(scope.hosts, scope.play.serial),
-      tasks: scope.play.tasks.map((t) => t.name),
+      // the tasks that will run (--tags, --skip-tags): the live view counts them
+      tasks: scope.play.tasks.filter((t) => selectedByTags(t, scope.play.tags, req.options)).map((t) => t.name),
+      plays: scopes.length,
     });
     const runner = new PlayRunner(ctx, scope, undo, seq);
     let exec: PlayExecution;
@@ -359,6 +375,16 @@ function startJournal(req: RunRequest, ctx: RunContext, recorder: RunRecorder, h
     reconnect: { acceptNewHostKeys: false, connectTimeout: 10, lock: 'file', ...req.reconnect, hosts: reconnectHosts },
   });
   return journal;
+}
+
+/**
+ * How to go on without the hosts that cannot be reached, when the runbook can do without them
+ * (a backup needs one healthy member; a change to every member needs them all).
+ */
+function withoutHint(unreachable: string[], total: number): string {
+  if (unreachable.length >= total) return '';
+  const pattern = `all:${unreachable.map((h) => `!${h}`).join(':')}`;
+  return `\nto run without ${unreachable.join(', ')} (when this runbook can do without ${unreachable.length > 1 ? 'them' : 'it'}, as a backup can: it needs one healthy member), add: --limit '${pattern}'`;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface HostRecap {
   state: string;
   /** why the host failed: the failed task (or rollback step) and its message, log lines included */
   failure?: string;
+  /** tasks the operator declined at --step on this host, as the host reads their names */
+  skipped_at_step?: string[];
 }
 
 interface Base {
@@ -31,7 +33,7 @@ export type RunEvent = Base &
   (
     | { type: 'run:start'; runId: string; playbook: string; inventory: string[]; hosts: string[]; check: boolean; runDir: string }
     | { type: 'host:connect'; host: string; ok: boolean; durationMs: number; error?: string }
-    | { type: 'play:start'; play: string; playIndex: number; hosts: string[]; batches: string[][]; tasks: string[] }
+    | { type: 'play:start'; play: string; playIndex: number; hosts: string[]; batches: string[][]; tasks: string[]; /** how many plays the run has */ plays?: number }
     | { type: 'preflight:start'; play: string; checks: string[] }
     | { type: 'preflight:check'; host: string; check: string; ok: boolean; message?: string }
     | { type: 'preflight:end'; play: string; ok: boolean; failures: number }

@@ -18,6 +18,7 @@ import { jobRunner } from './job-runner.js';
 import { logLine } from './log-line.js';
 import { updateMetricsFile } from './metrics.js';
 import { Scheduler, type RunJob } from './scheduler.js';
+import { markSchedulerRunning } from './scheduler-presence.js';
 import { findJob, loadSchedules, type SchedulesFile } from './schedules-file.js';
 import { checkTrustedFile, onlyTrustedFiles } from '../util/trusted-files.js';
 
@@ -93,6 +94,7 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
       return outcome.status === 'skipped' && opts.due ? 0 : outcome.exitCode;
     }
     log(logLine(now(), 'started', { file: opts.file, jobs: jobs.length, pid: process.pid }));
+    const clearPresence = markSchedulerRunning(opts.file);
     scheduler.start();
     const reloads = reloader(opts.file, scheduler, log, now);
     const onHangup = () => reloads.request('SIGHUP');
@@ -104,6 +106,7 @@ export async function runSchedules(opts: DaemonOptions): Promise<number> {
       signals.off('SIGHUP', onHangup);
       watcher?.close();
       reloads.cancel();
+      clearPresence();
     }
     log(logLine(now(), 'stopped', {}));
     return 0;

@@ -9,21 +9,42 @@ import { formatDuration } from './duration.js';
 import { halfDoneFromEvents } from './half-done.js';
 import type { RunRecord } from './run-history.js';
 import { table } from './schedule-list.js';
+import { readableTime } from './lock.js';
 
-export function runsTable(runs: readonly RunRecord[]): string {
-  return table([
+/**
+ * One row per run, fitted to `width` columns (160 unless told): the playbook and inventory
+ * are shown by their last path parts, and cut with … (from the left) when the row is still too long.
+ */
+export function runsTable(runs: readonly RunRecord[], width = 160): string {
+  const rows = [
     ['STARTED', 'RUN ID', 'PLAYBOOK', 'INVENTORY', 'RESULT', 'DURATION', 'BY', 'JOB'],
     ...runs.map((r) => [
-      r.startedAt?.replace(/\.\d{3}Z$/, 'Z') ?? '?',
+      r.startedAt ? readableTime(r.startedAt) : '?',
       r.runId,
-      r.playbook ?? '?',
-      r.inventory.join(',') || '?',
+      shortPath(r.playbook ?? '?', 2),
+      r.inventory.map((i) => shortPath(i, 2)).join(',') || '?',
       `${r.status}${r.check ? ' (check)' : ''}${r.exitCode ? ` exit ${r.exitCode}` : ''}`,
       r.durationMs !== undefined ? formatDuration(r.durationMs) : '-',
       r.user ? `${r.user}@${r.controller ?? '?'}` : '-',
       r.job ?? '-',
     ]),
-  ]);
+  ];
+  // the playbook and inventory columns give way, longest first, until a row fits
+  const cols = [2, 3];
+  const widthOf = () => rows[0]!.map((_, i) => Math.max(...rows.map((x) => x[i]!.length))).reduce((a, b) => a + b, 0) + 2 * (rows[0]!.length - 1);
+  for (let over = widthOf() - width; over > 0; over = widthOf() - width) {
+    const col = cols.map((c) => [c, Math.max(...rows.slice(1).map((x) => x[c]!.length))] as const).sort((a, b) => b[1] - a[1])[0]!;
+    const to = Math.max(12, col[1] - over);
+    if (to >= col[1]) break;
+    for (const x of rows.slice(1)) if (x[col[0]]!.length > to) x[col[0]] = `…${x[col[0]]!.slice(-(to - 1))}`;
+  }
+  return table(rows);
+}
+
+/** the last `parts` parts of a path: `/srv/ops/playbooks/etcd-backup.yaml` -> `playbooks/etcd-backup.yaml` */
+function shortPath(p: string, parts: number): string {
+  const segs = p.split('/').filter(Boolean);
+  return segs.length > parts ? segs.slice(-parts).join('/') : p;
 }
 
 export function runHeader(r: RunRecord): string {
@@ -31,7 +52,7 @@ export function runHeader(r: RunRecord): string {
     `run       ${r.runId}${r.job ? ` (job ${r.job})` : ''}`,
     `playbook  ${r.playbook ?? '?'}`,
     `inventory ${r.inventory.join(', ') || '?'}`,
-    `started   ${r.startedAt ?? '?'}${r.user ? ` by ${r.user}@${r.controller ?? '?'}` : ''}`,
+    `started   ${r.startedAt ? readableTime(r.startedAt) : '?'}${r.user ? ` by ${r.user}@${r.controller ?? '?'}` : ''}`,
     `result    ${r.status}${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}${r.durationMs !== undefined ? ` after ${formatDuration(r.durationMs)}` : ''}`,
     `record    ${r.dir}`,
   ].join('\n');

@@ -66,9 +66,11 @@ export class LockHeldError extends RunbookError {
     waitedMs: number,
     detail?: string,
     holderGone?: string,
+    /** what the lock keeps, as people name it: `node1 (10.0.0.11:22)`, `the cluster of node1, node2, node3` */
+    label?: string,
   ) {
     super(
-      `another run holds the lock ${lockName} (${where})${waitedMs ? ` after waiting ${formatDuration(waitedMs)}` : ''}: ${holder ? describeHolder(holder) : (detail ?? 'holder unknown')}; nothing was changed`,
+      `${label ? `${label}: ` : ''}another run holds the lock ${lockName} (${where})${waitedMs ? ` after waiting ${formatDuration(waitedMs)}` : ''}: ${holder ? describeHolder(holder) : (detail ?? 'holder unknown')}; nothing was changed`,
       `wait for it to finish, or pass --lock-wait SECONDS to wait for it${holderGone ? `; ${holderGone}` : ''}`,
     );
   }
@@ -80,7 +82,19 @@ export function describeHolder(h: LockHolder, now = new Date()): string {
   const age = Number.isFinite(ageMs) && ageMs >= 0 ? ` (${ageAgo(ageMs)})` : '';
   const run = h.runId ? `, run ${h.runId}` : '';
   const job = h.job ? ` (job ${h.job})` : '';
-  return `${h.user}@${h.host} pid ${h.pid}${run}${job}, since ${h.since}${age}`;
+  const cmd = h.command ? `, running "${commandLine(h.command)}"` : '';
+  return `${h.user}@${h.host} pid ${h.pid}${run}${job}${cmd}, since ${readableTime(h.since)}${age}`;
+}
+
+/** `2026-11-22 10:15:02Z`: an ISO time without the T and the milliseconds nobody reads */
+export function readableTime(iso: string): string {
+  return iso.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$/, '$1 $2Z');
+}
+
+/** the holder's command as typed: `runbook apply playbooks/x.yaml ...`, not node's path to the CLI */
+function commandLine(command: string): string {
+  const c = command.replace(/^\S*(cli\.js|runbook\.cjs|runbook)\s+/, 'runbook ');
+  return c.length > 100 ? `${c.slice(0, 99)}…` : c;
 }
 
 function ageAgo(ms: number): string {
@@ -98,6 +112,8 @@ export interface AcquireOptions {
   /** 0: fail at once when held */
   waitMs?: number;
   pollMs?: number;
+  /** what the lock keeps, as people name it, for the refusal */
+  label?: string;
   /** told once, when the first attempt finds the lock held */
   onWait?: (holder: LockHolder | undefined, detail?: string) => void;
   signal?: AbortSignal;
@@ -124,7 +140,7 @@ export async function acquireLock(backend: LockBackend, name: string, holder: Lo
     const waited = now() - started;
     if (waited >= waitMs || opts.signal?.aborted) {
       await backend.close?.();
-      throw new LockHeldError(name, r.holder, backend.describe(name), waitMs ? waited : 0, r.detail, r.holder && backend.holderGoneHint?.(name, r.holder));
+      throw new LockHeldError(name, r.holder, backend.describe(name), waitMs ? waited : 0, r.detail, r.holder && backend.holderGoneHint?.(name, r.holder), opts.label);
     }
     if (!told) {
       told = true;

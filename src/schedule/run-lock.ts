@@ -130,7 +130,9 @@ export async function takeRunLock(
 
   const holder = currentHolder({ job: flags.scheduleTick?.job });
   const deadline = Date.now() + (flags.lockWait ?? 0) * 1000;
+  const labels = readableLabels(inputs.inventory, addresses);
   const waitOpts = (name: string) => ({
+    label: labels.get(name) ?? (name === CLUSTER_LEASE_NAME ? `the cluster of ${clusterMembers(inputs.inventory, targets, kind).join(', ')}` : undefined),
     waitMs: Math.max(0, deadline - Date.now()),
     signal,
     onWait: (h: LockHolder | undefined, detail?: string) => warn(`waiting up to ${flags.lockWait}s for run lock ${name}, held by ${h ? describeHolder(h) : (detail ?? 'an unknown holder')}`),
@@ -218,6 +220,17 @@ export async function takeRunLock(
       await releaseAll();
     },
   };
+}
+
+/** each host lock's name -> `node1 (10.0.0.11:22)`: the inventory's name for the address */
+function readableLabels(inventory: Inventory, addresses: readonly string[]): Map<string, string> {
+  const names = new Map<string, string[]>();
+  for (const h of inventory.hosts.keys()) {
+    const c = connectionVars(inventory.varsFor(h));
+    const a = `${c.address ?? h}:${c.port ?? 22}`;
+    if (addresses.includes(a)) names.set(a, [...(names.get(a) ?? []), h]);
+  }
+  return new Map(addresses.map((a) => [hostLockName(a), `${(names.get(a) ?? ['?']).join(', ')} (${a})`]));
 }
 
 /** the key of the lease in the cluster's own etcd: the cluster itself is what is locked */

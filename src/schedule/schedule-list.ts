@@ -6,6 +6,7 @@ import { nextRun } from './cron.js';
 import { formatDuration } from './duration.js';
 import type { ScheduledJob } from './job-schema.js';
 import { listRuns, type RunRecord } from './run-history.js';
+import { readableTime } from './lock.js';
 
 export interface JobListing {
   name: string;
@@ -38,8 +39,8 @@ export function jobsTable(rows: readonly JobListing[]): string {
     ...rows.map((r) => [
       r.name,
       `${r.cron}${r.timezone ? ` (${r.timezone})` : ''}`,
-      r.next ?? 'never',
-      r.last ? `${r.last.status}${r.last.exitCode ? ` (exit ${r.last.exitCode})` : ''} at ${r.last.startedAt ?? '?'}${r.last.durationMs !== undefined ? `, ${formatDuration(r.last.durationMs)}` : ''} [${r.last.runId}]` : 'no run yet',
+      r.next ? readableTime(r.next) : 'never',
+      r.last ? `${r.last.status}${r.last.exitCode ? ` (exit ${r.last.exitCode})` : ''} at ${r.last.startedAt ? readableTime(r.last.startedAt) : '?'}${r.last.durationMs !== undefined ? `, ${formatDuration(r.last.durationMs)}` : ''} [${r.last.runId}]` : 'no run yet',
     ]),
   ];
   return table(cells);

@@ -50,7 +50,7 @@ test('history lists runs newest first, with who ran them and how they ended', as
   ]);
   const table = runsTable(runs);
   t.regex(table, /^STARTED\s+RUN ID\s+PLAYBOOK\s+INVENTORY\s+RESULT\s+DURATION\s+BY\s+JOB$/m);
-  t.regex(table, /2026-11-22T16:00:00Z\s+20261122T160000Z-bbbb\s+playbooks\/etcd-backup.yaml\s+inventory\/prod.yaml\s+refused exit 3\s+0.8s\s+alice@laptop/);
+  t.regex(table, /2026-11-22 16:00:00Z\s+20261122T160000Z-bbbb\s+playbooks\/etcd-backup.yaml\s+inventory\/prod.yaml\s+refused exit 3\s+0.8s\s+alice@laptop/);
 });
 
 test('history filters by job and limits', async (t) => {
