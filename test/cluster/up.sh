@@ -26,7 +26,7 @@ Usage: up.sh [options]
                    stand-in pod writing /registry keys
   --controller-manager  with --kubeadm: also a kube-controller-manager
                    stand-in static pod on every host, and the inventory
-                   group kube_control_plane
+                   groups kube_control_plane and k8s_cluster
   --pod-backoff S[:MAX]  crash-loop back-off of the static-pod runner in
                    seconds (default: kubelet's 10:300)
   --timeout SECS   how long to wait for sshd and etcd health (default: 60)
@@ -570,7 +570,9 @@ group=etcd
     echo "$line"
   done
   if ((controller_manager)); then
+    # kubespray's groups: control-plane nodes, and every node with a kubelet
     for ((i = 1; i <= hosts; i++)); do echo "kube_control_plane node$i"; done
+    for ((i = 1; i <= hosts; i++)); do echo "k8s_cluster node$i"; done
   fi
 } >"$dir/inventory.hosts"
 bash "$here/write-inventory.sh" "$dir"

@@ -17,9 +17,9 @@ const schema = z
   .object({
     program: z.string().regex(/^[A-Za-z0-9._-]+$/, 'the program name, e.g. kube-controller-manager').describe('the program\'s base name, e.g. kube-controller-manager or kubelet'),
     expect: z
-      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), z.union([z.string(), z.number(), z.boolean()]))
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()
-      .describe('fail unless the process runs with these flags (without dashes): {node-monitor-grace-period: 40s}'),
+      .describe('fail unless the process runs with these flags (without dashes): {node-monitor-grace-period: 40s}; null: the flag is not given'),
     started_after: z
       .string()
       .startsWith('/', 'must be an absolute path')
@@ -83,7 +83,7 @@ export const processFlags: Module<ProcessFlagsArgs> = {
     const data: Record<string, unknown> = { running: true, pid: newest.pid, argv: newest.argv, flags, started_at: startedAt, processes: procs.length };
     const problems: string[] = [];
     for (const [o, want] of Object.entries(a.expect ?? {})) {
-      if (flags[o] !== String(want)) problems.push(`--${o}=${flags[o] ?? '(unset)'}, expected ${String(want)}`);
+      if (want === null ? flags[o] !== undefined : flags[o] !== String(want)) problems.push(`--${o}=${flags[o] ?? '(unset)'}, expected ${want === null ? 'no such flag' : String(want)}`);
     }
     if (a.started_after !== undefined) {
       if (mtimeText === undefined) problems.push(`${a.started_after} is not there`);
