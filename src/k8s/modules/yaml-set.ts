@@ -73,7 +73,12 @@ export function setYamlKeys(text: string, settings: Record<string, string | numb
       throw new YamlEditError(`${key} is not a single value`);
     }
   }
-  const out = doc.toString();
+  // the file's own list style (kubeadm writes "- item" at its key's indentation): of the two
+  // ways `yaml` can print block lists, keep the one that leaves more lines as they were
+  const out = [false, true]
+    .map((indentSeq) => doc.toString({ indentSeq }))
+    .map((t) => ({ t, same: sameLines(text, t) }))
+    .sort((x, y) => y.same - x.same)[0]!.t;
   // read back: the old data plus exactly these changes
   const expected = structuredClone(original);
   for (const [key, value] of Object.entries(settings)) {
@@ -85,6 +90,11 @@ export function setYamlKeys(text: string, settings: Record<string, string | numb
   const back = parseDocument(out);
   if (back.errors.length > 0 || JSON.stringify(back.toJS()) !== JSON.stringify(expected)) throw new YamlEditError('the edited file would not read back as asked; nothing was written');
   return { text: out, changed: out !== text, before };
+}
+
+function sameLines(a: string, b: string): number {
+  const left = new Set(a.split('\n'));
+  return b.split('\n').filter((l) => left.has(l)).length;
 }
 
 async function restore(ctx: ModuleContext, path: string, backup: string): Promise<ModuleResult> {

@@ -135,3 +135,11 @@ test('log lines are counted per pattern, and old ones are not', (t) => {
   t.is(goDurationSeconds('40s'), 40);
   t.is(goDurationSeconds('soon'), null);
 });
+
+test("seed 001's 10s grace period with 10s updates recommends k8s-node-status-timing.yaml", (t) => {
+  const kube = { nodeMonitorGracePeriodS: 10, nodeStatusUpdateFrequencyS: 10, manifest: '/etc/kubernetes/manifests/kube-controller-manager.yaml' };
+  const f = allFindings([member('node1', { kube }), member('node2'), member('node3')], cluster, inv).find((x) => x.id === 'kube.node_monitor_grace_period');
+  t.deepEqual(f?.members, ['node1']);
+  t.is(f?.action.runbook, 'playbooks/k8s-node-status-timing.yaml');
+  t.is(f?.action.command, 'runbook apply playbooks/k8s-node-status-timing.yaml -i inv.yaml -e preset=default');
+});

@@ -35,3 +35,10 @@ test('yaml_set: refuses what it cannot edit safely, with a position', (t) => {
   t.is(kind!.line, 3);
   t.throws(() => setYamlKeys(KUBELET, { authentication: 'x' }), { message: /not a single value/ });
 });
+
+test('yaml_set: keeps the file\'s list style (kubeadm writes "- item" at its key\'s indentation)', (t) => {
+  const kubeadm = 'clusterDNS:\n- 10.96.0.10\nnodeStatusUpdateFrequency: 0s\n';
+  t.is(setYamlKeys(kubeadm, { nodeStatusUpdateFrequency: '20s' }).text, 'clusterDNS:\n- 10.96.0.10\nnodeStatusUpdateFrequency: 20s\n');
+  const indented = 'clusterDNS:\n  - 10.96.0.10\nnodeStatusUpdateFrequency: 0s\n';
+  t.is(setYamlKeys(indented, { nodeStatusUpdateFrequency: '20s' }).text, 'clusterDNS:\n  - 10.96.0.10\nnodeStatusUpdateFrequency: 20s\n');
+});
