@@ -10,7 +10,7 @@
  * log (/var/lib/docker/containers/ID/ID-json.log) is a plain file written by the test: no
  * Docker runs here.
  *
- * One sandbox serves both tests, in order.
+ * One sandbox serves every test, in order.
  */
 import test from 'ava';
 import { allMembersHealthy } from '../helpers/etcd-data.js';
@@ -103,5 +103,37 @@ test.serial('logs over the size truncated in place and recorded, the kubelet rot
     .map((e) => (e.type === 'host:end' ? `${e.task.split(' ')[0]} ${e.host}` : ''));
   t.deepEqual(order, ['Set node1', 'Restart node1', 'Set node2', 'Restart node2']);
   t.not((await s.hostExec('node1', 'pgrep -x etcd')).stdout.trim(), etcdPid, 'the sandbox kubelet restarts its pods (a real one would not)');
+  await allMembersHealthy(s);
+});
+
+test.serial('a kubelet that will not start with the new rotation: every config put back and the kubelets restarted', async (t) => {
+  const s = sandbox();
+  const configs = await Promise.all(['node1', 'node2'].map(async (h) => (await s.hostExec(h, `cat ${KUBELET_CONFIG}`)).stdout));
+  // node2's kubelet exits at once with a 30Mi rotation, as a kubelet refusing its config does
+  await s.hostExec(
+    'node2',
+    `mkdir -p /run/kubelet-real && mv /usr/local/bin/kubelet /run/kubelet-real/ && cat > /usr/local/bin/kubelet <<'WRAPPER'
+#!/bin/sh
+grep -q '^containerLogMaxSize: 30Mi$' /var/lib/kubelet/config.yaml && { echo "E command failed: refused by the test" >&2; exit 1; }
+exec /usr/bin/python3 /run/kubelet-real/kubelet "$@"
+WRAPPER
+chmod 0755 /usr/local/bin/kubelet`,
+  );
+  try {
+    const r = await apply(s, { truncate_over: '1G', container_log_max_size: '30Mi', container_log_max_files: 4, restart_timeout: 20 });
+    t.is(r.code, 1, describeRun(r));
+    const end = r.events.find((e) => e.type === 'rollback:end');
+    t.true(end?.type === 'rollback:end' && end.ok, JSON.stringify(end));
+    // both files as they were (node1 was done before node2 failed), both kubelets running on them
+    t.is((await s.hostExec('node2', `cat ${KUBELET_CONFIG}`)).stdout, configs[1]);
+    t.is((await s.hostExec('node1', `cat ${KUBELET_CONFIG}`)).stdout, configs[0]);
+    for (const h of ['node1', 'node2']) {
+      const read = JSON.parse((await s.hostExec(h, 'cat /run/static-pod-runner/kubelet-config.json')).stdout) as { effective: Record<string, unknown> };
+      t.like(read.effective, { containerLogMaxSize: '20Mi', containerLogMaxFiles: 3 }, h);
+      t.is((await s.hostExec(h, 'systemctl is-active kubelet || true')).stdout.trim(), 'active', h);
+    }
+  } finally {
+    await s.hostExec('node2', 'mv -f /run/kubelet-real/kubelet /usr/local/bin/kubelet');
+  }
   await allMembersHealthy(s);
 });
