@@ -22,6 +22,15 @@ export function goDurationSeconds(s: string | null): number | null {
   return matched === s.trim() ? total : null;
 }
 
+/**
+ * A duration from a kubelet or controller file where zero means "the default": kubeadm writes
+ * `nodeStatusUpdateFrequency: 0s` into config.yaml, and the kubelet then runs its default (10s).
+ */
+export function configuredSeconds(s: string | null): number | null {
+  const v = goDurationSeconds(s);
+  return v === 0 ? null : v;
+}
+
 export function kubeFindings(members: readonly MemberReport[], rc: RecommendContext): Finding[] {
   const bad = members.filter((m) => {
     if (!m.kube || m.kube.manifest === null) return false;
