@@ -15,7 +15,7 @@ import type { Inventory } from '../inventory/types.js';
 import { certFilesOf, daysLeft } from './cert-checks.js';
 import { offsetMs } from './clock-checks.js';
 import { detailScript, iowaitPercent, parseDetail, parseSample, sampleScript, topWriters, type DetailProbe, type SampleProbe } from './host-probe.js';
-import { goDurationSeconds } from './kube-checks.js';
+import { configuredSeconds, goDurationSeconds } from './kube-checks.js';
 import { countLogLines } from './log-checks.js';
 import { fetchMetrics } from './metrics-fetch.js';
 import { summarizeMetrics } from './metrics-checks.js';
@@ -275,7 +275,7 @@ function buildReport(
     staticPod: d?.podManifests ? { manifestDir: d.podManifests, etcdManifest: d.etcdManifest, kubelet: d.kubeletActive } : null,
     kube:
       d && (d.kcm || d.kubelet)
-        ? { manifest: d.kcm, nodeMonitorGracePeriodS: goDurationSeconds(d.gracePeriod), nodeStatusUpdateFrequencyS: goDurationSeconds(d.nodeStatusUpdateFrequency) }
+        ? { manifest: d.kcm, nodeMonitorGracePeriodS: goDurationSeconds(d.gracePeriod), nodeStatusUpdateFrequencyS: configuredSeconds(d.nodeStatusUpdateFrequency) }
         : null,
   };
 }

@@ -5,7 +5,7 @@
  * flap NotReady whenever one update is late.
  */
 import { THRESHOLDS as T } from './thresholds.js';
-import { manualAction } from './recommend.js';
+import { runbookAction, type RecommendContext } from './recommend.js';
 import type { Finding, MemberReport } from './types.js';
 
 /** a Go duration (`40s`, `1m30s`, `2m`) in seconds; null when it is not one */
@@ -22,7 +22,16 @@ export function goDurationSeconds(s: string | null): number | null {
   return matched === s.trim() ? total : null;
 }
 
-export function kubeFindings(members: readonly MemberReport[]): Finding[] {
+/**
+ * A duration from a kubelet or controller file where zero means "the default": kubeadm writes
+ * `nodeStatusUpdateFrequency: 0s` into config.yaml, and the kubelet then runs its default (10s).
+ */
+export function configuredSeconds(s: string | null): number | null {
+  const v = goDurationSeconds(s);
+  return v === 0 ? null : v;
+}
+
+export function kubeFindings(members: readonly MemberReport[], rc: RecommendContext): Finding[] {
   const bad = members.filter((m) => {
     if (!m.kube || m.kube.manifest === null) return false;
     const grace = m.kube.nodeMonitorGracePeriodS ?? 40;
@@ -40,7 +49,13 @@ export function kubeFindings(members: readonly MemberReport[]): Finding[] {
         bad.map((m) => [m.host, { node_monitor_grace_period_s: m.kube!.nodeMonitorGracePeriodS ?? 40, node_status_update_frequency_s: m.kube!.nodeStatusUpdateFrequencyS ?? 10, manifest: m.kube!.manifest }]),
       ),
       probableCause: 'nodes turn NotReady whenever one status update is late (apiserver or etcd latency), and pods are evicted',
-      action: manualAction(`remove --node-monitor-grace-period from the manifest (default 40s) or set it to at least ${T.graceUpdateFactor}x the kubelet's nodeStatusUpdateFrequency`),
+      // Kubernetes' defaults (40s grace, 10s updates) on every node, controllers first
+      action: runbookAction(
+        rc,
+        'playbooks/k8s-node-status-timing.yaml',
+        { preset: 'default' },
+        `set the grace period to at least ${T.graceUpdateFactor}x the kubelet's nodeStatusUpdateFrequency on every node (the default preset: 40s and 10s; or -e preset=medium)`,
+      ),
     },
   ];
 }

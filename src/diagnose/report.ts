@@ -30,7 +30,7 @@ export function allFindings(members: readonly MemberReport[], cluster: ClusterVi
     ...certFindings(members),
     ...clockFindings(members),
     ...logFindings(members),
-    ...kubeFindings(members),
+    ...kubeFindings(members, rc),
   ];
   return findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
 }

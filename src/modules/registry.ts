@@ -1,4 +1,5 @@
 import { etcdModules } from '../etcd/modules.js';
+import { k8sModules } from '../k8s/modules.js';
 import type { Module } from './types.js';
 import { assert } from './assert.js';
 import { backupPrune } from './backup-prune.js';
@@ -38,7 +39,7 @@ const generic: Module[] = [
 ];
 
 // the etcd set lives with the etcd client code it needs
-const byName = new Map([...generic, ...etcdModules].map((m) => [m.name, m]));
+const byName = new Map([...generic, ...etcdModules, ...k8sModules].map((m) => [m.name, m]));
 
 export function getModule(name: string): Module | undefined {
   return byName.get(name);

@@ -173,8 +173,123 @@ status: {}
 YAML
 }
 
+# kubeadm's kube-controller-manager manifest (v1.31, flags sorted by name as
+# kubeadm writes them); the command is the sandbox's stand-in (installed as
+# kube-controller-manager), which only carries and checks the flags.
+controller_manager_manifest() {
+  cat <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  creationTimestamp: null
+  labels:
+    component: kube-controller-manager
+    tier: control-plane
+  name: kube-controller-manager
+  namespace: kube-system
+spec:
+  containers:
+  - command:
+    - kube-controller-manager
+    - --authentication-kubeconfig=/etc/kubernetes/controller-manager.conf
+    - --authorization-kubeconfig=/etc/kubernetes/controller-manager.conf
+    - --bind-address=127.0.0.1
+    - --client-ca-file=/etc/kubernetes/pki/ca.crt
+    - --cluster-name=kubernetes
+    - --cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt
+    - --cluster-signing-key-file=/etc/kubernetes/pki/ca.key
+    - --controllers=*,bootstrapsigner,tokencleaner
+    - --kubeconfig=/etc/kubernetes/controller-manager.conf
+    - --leader-elect=true
+    - --requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt
+    - --root-ca-file=/etc/kubernetes/pki/ca.crt
+    - --service-account-private-key-file=/etc/kubernetes/pki/sa.key
+    - --use-service-account-credentials=true
+    image: registry.k8s.io/kube-controller-manager:v1.31.0
+    imagePullPolicy: IfNotPresent
+    name: kube-controller-manager
+    resources:
+      requests:
+        cpu: 200m
+    volumeMounts:
+    - mountPath: /etc/kubernetes/pki
+      name: k8s-certs
+      readOnly: true
+  hostNetwork: true
+  priority: 2000001000
+  priorityClassName: system-node-critical
+  securityContext:
+    seccompProfile:
+      type: RuntimeDefault
+  volumes:
+  - hostPath:
+      path: /etc/kubernetes/pki
+      type: DirectoryOrCreate
+    name: k8s-certs
+status: {}
+YAML
+}
+
+# kubeadm's /var/lib/kubelet/config.yaml (v1.31): the zero values ("0s") are
+# what kubeadm writes for fields it leaves to the kubelet's defaults
+# (nodeStatusUpdateFrequency 0s = 10s).
+kubelet_config() {
+  cat <<'YAML'
+apiVersion: kubelet.config.k8s.io/v1beta1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    cacheTTL: 0s
+    enabled: true
+  x509:
+    clientCAFile: /etc/kubernetes/pki/ca.crt
+authorization:
+  mode: Webhook
+  webhook:
+    cacheAuthorizedTTL: 0s
+    cacheUnauthorizedTTL: 0s
+cgroupDriver: systemd
+clusterDNS:
+- 10.96.0.10
+clusterDomain: cluster.local
+containerRuntimeEndpoint: ""
+cpuManagerReconcilePeriod: 0s
+evictionPressureTransitionPeriod: 0s
+fileCheckFrequency: 0s
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+httpCheckFrequency: 0s
+imageMaximumGCAge: 0s
+imageMinimumGCAge: 0s
+kind: KubeletConfiguration
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: "0"
+    text:
+      infoBufferSize: "0"
+  verbosity: 0
+memorySwap: {}
+nodeStatusReportFrequency: 0s
+nodeStatusUpdateFrequency: 0s
+resolvConf: /run/systemd/resolve/resolv.conf
+rotateCertificates: true
+runtimeRequestTimeout: 0s
+shutdownGracePeriod: 0s
+shutdownGracePeriodCriticalPods: 0s
+staticPodPath: /etc/kubernetes/manifests
+streamingConnectionIdleTimeout: 0s
+syncFrequency: 0s
+volumeStatsAggPeriod: 0s
+YAML
+}
+
 case ${1-} in
   etcd) shift; etcd_manifest "$@" ;;
   kube-apiserver) shift; apiserver_manifest "$@" ;;
-  *) echo "usage: kubeadm-manifests.sh etcd NAME IP INITIAL_CLUSTER STATE IMAGE_TAG [QUOTA] | kube-apiserver IP" >&2; exit 2 ;;
+  kube-controller-manager) controller_manager_manifest ;;
+  kubelet-config) kubelet_config ;;
+  *) echo "usage: kubeadm-manifests.sh etcd NAME IP INITIAL_CLUSTER STATE IMAGE_TAG [QUOTA] | kube-apiserver IP | kube-controller-manager | kubelet-config" >&2; exit 2 ;;
 esac

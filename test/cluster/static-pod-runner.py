@@ -39,10 +39,30 @@ PID/IPC/UTS isolation, resources, probes (liveness never kills), partial-line
 stopped with it (a real kubelet leaves containers running when it stops).
 
 For tests it writes its view to /run/static-pod-runner/pods.json.
+
+Run as kubelet (up.sh installs it as /usr/local/bin/kubelet, started by
+kubelet.service with kubeadm's flags) it also does what the kubelet does with
+its configuration at start:
+- --config PATH: reads the KubeletConfiguration file once, at start (the
+  kubelet never re-reads it: a change takes a restart). A file that is not
+  YAML, not kind KubeletConfiguration (kubelet.config.k8s.io/v1beta1), or has
+  a duration field that is not a Go duration makes it exit 1 with the
+  kubelet's "failed to load kubelet config file" message, as the kubelet
+  does (systemd then shows it failed);
+- staticPodPath from that file is the manifests dir (STATIC_POD_PATH is the
+  fallback without --config);
+- a command-line flag beats the file (--node-status-update-frequency=...), as
+  in the kubelet; a zero duration ("0s", what kubeadm writes) means the
+  kubelet's default (nodeStatusUpdateFrequency 10s);
+- other flags (--kubeconfig, --container-runtime-endpoint, ...) are accepted
+  and ignored.
+What it read is written to /run/static-pod-runner/kubelet-config.json (for
+tests; the real kubelet serves it as /configz on its authenticated port).
 """
 import glob
 import hashlib
 import json
+import re
 import os
 import secrets
 import signal
@@ -65,6 +85,98 @@ DEFAULT_GRACE = 30.0
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 NODE_NAME = socket.gethostname().lower()
+
+KUBELET_CONFIG_KIND = ("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration")
+# KubeletConfiguration fields of type Duration, with the kubelet's defaults
+KUBELET_DURATIONS = {
+    "nodeStatusUpdateFrequency": "10s",
+    "nodeStatusReportFrequency": "5m0s",
+    "syncFrequency": "1m0s",
+    "fileCheckFrequency": "20s",
+    "httpCheckFrequency": "20s",
+    "runtimeRequestTimeout": "2m0s",
+    "streamingConnectionIdleTimeout": "4h0m0s",
+    "imageMinimumGCAge": "2m0s",
+    "imageMaximumGCAge": "0s",
+    "volumeStatsAggPeriod": "1m0s",
+    "cpuManagerReconcilePeriod": "10s",
+    "evictionPressureTransitionPeriod": "5m0s",
+    "shutdownGracePeriod": "0s",
+    "shutdownGracePeriodCriticalPods": "0s",
+}
+# the command-line flags that override a config field
+KUBELET_FLAG_FIELDS = {
+    "node-status-update-frequency": "nodeStatusUpdateFrequency",
+    "pod-manifest-path": "staticPodPath",
+}
+GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def go_duration_seconds(text):
+    """Go's time.ParseDuration, in seconds; ValueError with Go's message when it is not one."""
+    s = str(text)
+    body = s[1:] if s[:1] in "+-" else s
+    if body == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    for m in GO_DURATION_PART.finditer(body):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * GO_UNITS[m.group(2)]
+        pos = m.end()
+    if pos == 0 or pos != len(body):
+        raise ValueError(f'time: invalid duration "{s}"')
+    return -total if s.startswith("-") else total
+
+
+def parse_kubelet_args(argv):
+    flags = {}
+    i = 0
+    while i < len(argv):
+        m = re.match(r"^--?([A-Za-z0-9][A-Za-z0-9-]*)(?:=(.*))?$", argv[i], re.S)
+        if m:
+            value = m.group(2)
+            if value is None and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                i += 1
+                value = argv[i]
+            flags[m.group(1)] = "true" if value is None else value
+        i += 1
+    return flags
+
+
+def load_kubelet_config(flags):
+    """What the kubelet would run with: the --config file, flags over it, defaults for zeros."""
+    path = flags.get("config")
+    config = {}
+    if path:
+        try:
+            with open(path, "rb") as f:
+                config = yaml.safe_load(f.read())
+        except (OSError, yaml.YAMLError) as e:
+            raise ValueError(f"failed to load kubelet config file, path: {path}, error: {e}".replace("\n", " ")) from None
+        if not isinstance(config, dict) or (config.get("apiVersion"), config.get("kind")) != KUBELET_CONFIG_KIND:
+            got = (config.get("apiVersion"), config.get("kind")) if isinstance(config, dict) else None
+            raise ValueError(f"failed to load kubelet config file, path: {path}, error: no kind KubeletConfiguration in {KUBELET_CONFIG_KIND[0]} (got {got})")
+    effective = dict(config)
+    for flag, field in KUBELET_FLAG_FIELDS.items():
+        if flag in flags:
+            effective[field] = flags[flag]
+    for field, default in KUBELET_DURATIONS.items():
+        value = effective.get(field)
+        if value is None:
+            effective[field] = default
+            continue
+        try:
+            seconds = go_duration_seconds(value)
+        except ValueError as e:
+            raise ValueError(f"failed to load kubelet config file, path: {path}, error: {field}: {e}") from None
+        if seconds == 0:
+            effective[field] = default
+    # kubelet's defaulting: an explicit update frequency with no report frequency reports as often
+    if config.get("nodeStatusUpdateFrequency") not in (None, "0s", "0") and config.get("nodeStatusReportFrequency") in (None, "0s", "0"):
+        effective["nodeStatusReportFrequency"] = effective["nodeStatusUpdateFrequency"]
+    return path, config, effective
 
 
 def log(msg):
@@ -484,5 +596,29 @@ class Runner:
             time.sleep(0.1 if self.stopping else POLL_SECONDS)
 
 
+def kubelet_start(argv):
+    """As kubelet: read --config once, take staticPodPath from it, record what was read."""
+    global MANIFEST_DIR
+    flags = parse_kubelet_args(argv)
+    try:
+        path, config, effective = load_kubelet_config(flags)
+    except ValueError as e:
+        log(f'"command failed" err="{e}"')
+        return False
+    if effective.get("staticPodPath"):
+        MANIFEST_DIR = effective["staticPodPath"]
+    os.makedirs(STATE_DIR, exist_ok=True)
+    tmp = os.path.join(STATE_DIR, ".kubelet-config.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"pid": os.getpid(), "argv": argv, "flags": flags, "configFile": path, "config": config, "effective": effective,
+                   "readAt": time.time()}, f, indent=1, sort_keys=True, default=str)
+        f.write("\n")
+    os.replace(tmp, os.path.join(STATE_DIR, "kubelet-config.json"))
+    log(f"read {path or '(no --config)'}: nodeStatusUpdateFrequency {effective['nodeStatusUpdateFrequency']}, staticPodPath {MANIFEST_DIR}")
+    return True
+
+
 if __name__ == "__main__":
+    if not kubelet_start(sys.argv[1:]):
+        sys.exit(1)
     sys.exit(Runner().run())

@@ -24,6 +24,9 @@ Usage: up.sh [options]
                    /etc/kubernetes/manifests/etcd.yaml run by the static-pod
                    runner (kubelet stand-in), kubeadm's PKI, a kube-apiserver
                    stand-in pod writing /registry keys
+  --controller-manager  with --kubeadm: also a kube-controller-manager
+                   stand-in static pod on every host, and the inventory
+                   groups kube_control_plane and k8s_cluster
   --pod-backoff S[:MAX]  crash-loop back-off of the static-pod runner in
                    seconds (default: kubelet's 10:300)
   --timeout SECS   how long to wait for sshd and etcd health (default: 60)
@@ -47,6 +50,7 @@ json=0
 kubeadm=0
 etcd_minor=""
 pod_backoff=10:300
+controller_manager=0
 
 need_value() {
   [[ $# -ge 2 && -n $2 && $2 != --* ]] || die "option $1 needs a value (see --help)"
@@ -63,6 +67,7 @@ while (($#)); do
     --etcd) need_value "$@"; etcd_minor=$2; shift 2 ;;
     --kubeadm) kubeadm=1; shift ;;
     --pod-backoff) need_value "$@"; pod_backoff=$2; shift 2 ;;
+    --controller-manager) controller_manager=1; shift ;;
     --timeout) need_value "$@"; timeout=$2; shift 2 ;;
     --recreate) recreate=1; shift ;;
     --keep-on-failure) keep_on_failure=1; shift ;;
@@ -96,6 +101,7 @@ fi
 [[ $pod_backoff =~ ^([0-9]+(\.[0-9]+)?)(:([0-9]+(\.[0-9]+)?))?$ ]] || die "--pod-backoff must be SECONDS or SECONDS:MAX_SECONDS, got '$pod_backoff'"
 backoff_initial=${BASH_REMATCH[1]}
 backoff_max=${BASH_REMATCH[4]:-300}
+((controller_manager == 0 || kubeadm)) || die "--controller-manager needs --kubeadm"
 # kubeadm hosts always speak TLS (kubeadm's PKI).
 ((kubeadm)) && tls=1
 if ! [[ $timeout =~ ^[0-9]+$ ]] || ((timeout == 0)); then
@@ -320,17 +326,38 @@ setup_kubeadm_host() { # INDEX HOSTNAME IP FS
   chmod 0600 "$fs/etc/kubernetes/manifests/"*.yaml
   install -m 0755 "$here/kube-apiserver-standin.py" "$fs/usr/local/bin/kube-apiserver"
   install -m 0755 "$here/static-pod-runner.py" "$fs/usr/local/bin/static-pod-runner"
+  if ((controller_manager)); then
+    bash "$here/kubeadm-manifests.sh" kube-controller-manager >"$fs/etc/kubernetes/manifests/kube-controller-manager.yaml"
+    chmod 0600 "$fs/etc/kubernetes/manifests/kube-controller-manager.yaml"
+    install -m 0755 "$here/kube-controller-manager-standin.py" "$fs/usr/local/bin/kube-controller-manager"
+  fi
+  # The kubelet's files as kubeadm writes them. /var/lib is the host's overlay
+  # (host-boot.sh): its upper dir holds what the host adds.
+  local varlib
+  varlib="$(dirname "$fs")/var-lib/upper"
+  mkdir -p "$varlib/kubelet"
+  bash "$here/kubeadm-manifests.sh" kubelet-config >"$varlib/kubelet/config.yaml"
+  echo 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.10"' >"$varlib/kubelet/kubeadm-flags.env"
+  # the runner, installed as kubelet so its process is named kubelet
+  install -m 0755 "$here/static-pod-runner.py" "$fs/usr/local/bin/kubelet"
   cat >"$fs/etc/systemd/system/kubelet.service" <<UNIT
 # STAND-IN for kubelet: the runbook sandbox's static-pod runner (see
-# test/cluster/README.md). It runs the pods in /etc/kubernetes/manifests.
+# test/cluster/README.md). It reads --config (staticPodPath,
+# nodeStatusUpdateFrequency, ...) at start and runs the pods in
+# /etc/kubernetes/manifests. The lines below are kubeadm's
+# 10-kubeadm.conf drop-in, folded into the unit.
 [Unit]
 Description=kubelet stand-in: static-pod runner of the runbook sandbox
 After=network.target
 
 [Service]
 Type=simple
-Environment=STATIC_POD_PATH=/etc/kubernetes/manifests STATIC_POD_POLL_SECONDS=1 STATIC_POD_BACKOFF_INITIAL=$backoff_initial STATIC_POD_BACKOFF_MAX=$backoff_max
-ExecStart=/usr/bin/python3 /usr/local/bin/static-pod-runner
+Environment=STATIC_POD_POLL_SECONDS=1 STATIC_POD_BACKOFF_INITIAL=$backoff_initial STATIC_POD_BACKOFF_MAX=$backoff_max
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=/usr/local/bin/kubelet \$KUBELET_KUBECONFIG_ARGS \$KUBELET_CONFIG_ARGS \$KUBELET_KUBEADM_ARGS \$KUBELET_EXTRA_ARGS
 
 [Install]
 WantedBy=multi-user.target
@@ -542,6 +569,11 @@ group=etcd
     fi
     echo "$line"
   done
+  if ((controller_manager)); then
+    # kubespray's groups: control-plane nodes, and every node with a kubelet
+    for ((i = 1; i <= hosts; i++)); do echo "kube_control_plane node$i"; done
+    for ((i = 1; i <= hosts; i++)); do echo "k8s_cluster node$i"; done
+  fi
 } >"$dir/inventory.hosts"
 bash "$here/write-inventory.sh" "$dir"
 
@@ -558,6 +590,7 @@ b() { ((1 == $1)) && echo true || echo false; }
   echo "  \"tls\": $(b "$tls"),"
   echo "  \"quota\": ${quota:-null},"
   echo "  \"kubeadm\": $(b "$kubeadm"),"
+  echo "  \"controllerManager\": $(b "$controller_manager"),"
   if ((ssh_only)); then
     echo "  \"etcdVersion\": null,"
     echo "  \"etcdRelease\": null,"

@@ -120,6 +120,11 @@ export interface SandboxOptions {
    * kube-apiserver stand-in pod writing /registry keys. Implies TLS; etcd 3.5 unless etcdVersion says otherwise.
    */
   kubeadm?: boolean;
+  /**
+   * With kubeadm: also a kube-controller-manager stand-in static pod on every host (its process
+   * carries the manifest's flags) and the inventory group kube_control_plane.
+   */
+  controllerManager?: boolean;
   /** etcd version on the hosts: '3.4' (Debian bookworm, the default) or '3.5' (default with kubeadm). */
   etcdVersion?: EtcdVersion;
   /** Crash-loop back-off of the static-pod runner, in seconds (default: kubelet's 10 doubling up to 300). */
@@ -241,6 +246,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (opts.sshOnly) args.push('--ssh-only');
   if (opts.subnet) args.push('--subnet', opts.subnet);
   if (opts.kubeadm) args.push('--kubeadm');
+  if (opts.controllerManager) args.push('--controller-manager');
   if (opts.etcdVersion) args.push('--etcd', opts.etcdVersion);
   if (opts.podBackoff) args.push('--pod-backoff', `${opts.podBackoff.initial}${opts.podBackoff.max !== undefined ? `:${opts.podBackoff.max}` : ''}`);
   // The first etcd 3.5 sandbox on a machine also downloads etcd from Debian.

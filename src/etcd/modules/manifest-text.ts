@@ -1,6 +1,7 @@
 /**
- * etcd options in a kubeadm static-pod manifest (`/etc/kubernetes/manifests/etcd.yaml`): the
- * `--flag=value` items of the etcd container's `command`. Pure functions, tested as tables on
+ * Options in a kubeadm static-pod manifest (`/etc/kubernetes/manifests/etcd.yaml`,
+ * `kube-controller-manager.yaml`, ...): the `--flag=value` items of one container's `command`
+ * (the container named `etcd` unless another is named). Pure functions, tested as tables on
  * real kubeadm manifests (test/unit/etcd/manifest-text.test.ts).
  *
  * The manifest is parsed with the `yaml` library's Document API, which knows where every node
@@ -57,7 +58,7 @@ function rangeStart(node: unknown): number | undefined {
  * text that is not YAML, not exactly one container named etcd, flags in `args`, a flag whose
  * value is the next list item (`--name`, `node1`) or a command that is not a list of strings.
  */
-export function parseManifest(text: string): ParsedManifest {
+export function parseManifest(text: string, container = 'etcd'): ParsedManifest {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -70,18 +71,18 @@ export function parseManifest(text: string): ParsedManifest {
   if (kind !== 'Pod') throw at(lines, rangeStart(root.get('kind', true)) ?? rangeStart(root), `not a pod manifest: kind is ${JSON.stringify(kind ?? null)}, expected Pod`);
   const containers = doc.getIn(['spec', 'containers'], true);
   if (!isSeq(containers)) throw at(lines, rangeStart(doc.getIn(['spec'], true)) ?? rangeStart(root), 'spec.containers is not a list of containers');
-  const etcds = containers.items.filter((c): c is YAMLMap => isMap(c) && c.get('name') === 'etcd');
+  const etcds = containers.items.filter((c): c is YAMLMap => isMap(c) && c.get('name') === container);
   if (etcds.length !== 1) {
-    throw at(lines, rangeStart(containers), `expected one container named etcd in spec.containers, found ${etcds.length}: the options to change live in that container's command`);
+    throw at(lines, rangeStart(containers), `expected one container named ${container} in spec.containers, found ${etcds.length}: the options to change live in that container's command`);
   }
   const etcd = etcds[0]!;
   const args = etcd.get('args', true);
   if (args !== undefined && !(isSeq(args) && args.items.length === 0)) {
-    throw at(lines, rangeStart(args), 'the etcd container has args: give every flag in command as --name=value (as kubeadm writes it), so each option has one place');
+    throw at(lines, rangeStart(args), `the ${container} container has args: give every flag in command as --name=value (as kubeadm writes it), so each option has one place`);
   }
   const command = etcd.get('command', true);
   if (!isSeq(command) || command.items.length === 0) {
-    throw at(lines, rangeStart(command) ?? rangeStart(etcd), 'the etcd container has no command list: expected command: [etcd, --name=value, ...] as kubeadm writes it');
+    throw at(lines, rangeStart(command) ?? rangeStart(etcd), `the ${container} container has no command list: expected command: [${container}, --name=value, ...] as kubeadm writes it`);
   }
   const flags: FlagItem[] = [];
   command.items.forEach((item, i) => {
@@ -106,8 +107,8 @@ export function parseManifest(text: string): ParsedManifest {
 }
 
 /** the options' values in the manifest (the last occurrence wins, as for etcd's flags) */
-export function readManifestFlags(text: string, options: readonly string[]): Record<string, string | null> {
-  return flagValues(parseManifest(text).flags, options);
+export function readManifestFlags(text: string, options: readonly string[], container = 'etcd'): Record<string, string | null> {
+  return flagValues(parseManifest(text, container).flags, options);
 }
 
 function flagValues(flags: readonly FlagItem[], options: readonly string[]): Record<string, string | null> {
@@ -117,8 +118,8 @@ function flagValues(flags: readonly FlagItem[], options: readonly string[]): Rec
 }
 
 /** every flag of the etcd container, in order, as `option=value` */
-export function manifestFlagList(text: string): string[] {
-  return parseManifest(text).flags.map((f) => `${f.option}=${f.value}`);
+export function manifestFlagList(text: string, container = 'etcd'): string[] {
+  return parseManifest(text, container).flags.map((f) => `${f.option}=${f.value}`);
 }
 
 /** `--name=value` as a YAML scalar: plain when that reads back the same, else double-quoted */
@@ -141,9 +142,9 @@ function checkSetting(option: string, value: string): void {
  * keeping its dashes and quoting; a missing option is added as a new item after the last one,
  * indented as it is. Everything else in the text stays byte for byte.
  */
-export function setManifestFlags(text: string, settings: Record<string, string>): OptionEdit {
+export function setManifestFlags(text: string, settings: Record<string, string>, container = 'etcd'): OptionEdit {
   for (const [o, v] of Object.entries(settings)) checkSetting(o, v);
-  const parsed = parseManifest(text);
+  const parsed = parseManifest(text, container);
   const before = flagValues(parsed.flags, Object.keys(settings));
 
   // replacements from the end of the text backwards, so earlier offsets stay valid
@@ -161,7 +162,7 @@ export function setManifestFlags(text: string, settings: Record<string, string>)
   let out = text;
   for (const e of edits) out = out.slice(0, e.from) + e.text + out.slice(e.to);
 
-  if (out !== text) checkEdit(text, out, settings);
+  if (out !== text) checkEdit(text, out, settings, container);
   return { text: out, changed: out !== text, before };
 }
 
@@ -186,10 +187,10 @@ function appendItems(text: string, parsed: ParsedManifest, items: string[]): { f
  * The edited manifest must parse, still have one etcd container, carry exactly the wanted
  * values, and differ from the original in nothing but those flags.
  */
-function checkEdit(original: string, edited: string, settings: Record<string, string>): void {
+function checkEdit(original: string, edited: string, settings: Record<string, string>, container: string): void {
   let after: ParsedManifest;
   try {
-    after = parseManifest(edited);
+    after = parseManifest(edited, container);
   } catch (e) {
     throw new ConfigTextError(`the edited manifest would not be valid (${(e as Error).message}); nothing was written`);
   }
@@ -198,11 +199,11 @@ function checkEdit(original: string, edited: string, settings: Record<string, st
   if (wrong.length > 0) throw new ConfigTextError(`the edited manifest reads back ${wrong.map(([o]) => `${o}=${got[o]}`).join(', ')}; nothing was written`);
   const withoutFlags = (t: ParsedManifest) => {
     const js = t.doc.toJS() as { spec: { containers: Array<Record<string, unknown>> } };
-    for (const c of js.spec.containers) if (c.name === 'etcd') delete c.command;
+    for (const c of js.spec.containers) if (c.name === container) delete c.command;
     return JSON.stringify(js);
   };
   const others = (t: ParsedManifest) => JSON.stringify(t.flags.filter((f) => !(f.option in settings)).map((f) => [f.option, f.value]));
-  const orig = parseManifest(original);
+  const orig = parseManifest(original, container);
   if (withoutFlags(orig) !== withoutFlags(after) || others(orig) !== others(after)) {
     throw new ConfigTextError('the edit would change more than the flags asked for; nothing was written');
   }

@@ -4,6 +4,7 @@
  */
 import { dataFilters } from './data.js';
 import type { FilterDef, Registry } from './define.js';
+import { durationFilters } from './durations.js';
 import { encodingFilters } from './encoding.js';
 import { generalFilters } from './general.js';
 import { listFilters } from './lists.js';
@@ -16,6 +17,7 @@ export function allFilters(registry: Registry): Record<string, FilterDef> {
     ...generalFilters,
     ...stringFilters,
     ...numberFilters,
+    ...durationFilters,
     ...encodingFilters,
     ...regexFilters,
     ...dataFilters,

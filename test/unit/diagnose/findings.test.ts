@@ -178,3 +178,21 @@ test('the detail probe reads the static-pod lines', (t) => {
   t.is(d.kubeletActive, 'active');
   t.is(parseDetail('active=running\n').podManifests, null);
 });
+
+test("seed 001's 10s grace period with 10s updates recommends k8s-node-status-timing.yaml", (t) => {
+  const kube = { nodeMonitorGracePeriodS: 10, nodeStatusUpdateFrequencyS: 10, manifest: '/etc/kubernetes/manifests/kube-controller-manager.yaml' };
+  const f = allFindings([member('node1', { kube }), member('node2'), member('node3')], cluster, inv).find((x) => x.id === 'kube.node_monitor_grace_period');
+  t.deepEqual(f?.members, ['node1']);
+  t.is(f?.action.runbook, 'playbooks/k8s-node-status-timing.yaml');
+  t.is(f?.action.command, 'runbook apply playbooks/k8s-node-status-timing.yaml -i inv.yaml -e preset=default');
+});
+
+test("kubeadm's zero durations mean the kubelet's default, not 0 (seed 001 on a kubeadm node is still found)", async (t) => {
+  const { configuredSeconds } = await import('../../../src/diagnose/kube-checks.js');
+  t.is(configuredSeconds('0s'), null);
+  t.is(configuredSeconds('0'), null);
+  t.is(configuredSeconds('20s'), 20);
+  t.is(configuredSeconds(null), null);
+  const kube = { nodeMonitorGracePeriodS: 10, nodeStatusUpdateFrequencyS: configuredSeconds('0s'), manifest: '/etc/kubernetes/manifests/kube-controller-manager.yaml' };
+  t.truthy(allFindings([member('node1', { kube }), member('node2'), member('node3')], cluster, inv).find((x) => x.id === 'kube.node_monitor_grace_period'));
+});
