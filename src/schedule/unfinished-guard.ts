@@ -14,9 +14,9 @@ import { describeHalfDone } from './half-done.js';
 import { hostLockName, targetAddresses } from './run-lock.js';
 import { clearUnfinished, defaultStateDir, findUnfinished, markUnfinished, recordIgnored, type UnfinishedMarker } from './unfinished-runs.js';
 
-/** exit 4, as any refusal before a host is touched */
+/** exit 7: its own code, so that automation can tell "finish or undo the dead run first" from an unreachable host (4) */
 export class UnfinishedRunError extends RunbookError {
-  readonly exitCode = 4;
+  readonly exitCode = 7;
 }
 
 export interface GuardInputs {

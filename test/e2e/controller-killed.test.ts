@@ -96,7 +96,7 @@ test.serial('a run killed mid rolling restart blocks the next apply and is undon
 
   // 2. the next apply refuses, names the run and the command, and touches no host
   const next = await runbook(applyArgs(sb));
-  t.is(next.code, 4, next.stderr);
+  t.is(next.code, 7, next.stderr);
   t.regex(next.stderr, new RegExp(`run ${runId} .* never finished`));
   t.regex(next.stderr, new RegExp(`runbook rollback ${runId}`));
   t.regex(next.stderr, /--ignore-unfinished/);

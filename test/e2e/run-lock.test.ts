@@ -104,7 +104,7 @@ test.serial('the run after a kill -9 is refused, naming runbook rollback; with -
   const killedId = killed.events.find((e): e is EventOf<'run:start'> => e.type === 'run:start')!.runId;
   const b = mkdtempSync(join(work, 'f-'));
   const refused = await start(b, sandbox().inventoryYaml, 0).done;
-  t.is(refused.code, 4, refused.stderr);
+  t.is(refused.code, 7, refused.stderr);
   t.regex(refused.stderr, new RegExp(`run ${killedId} .*never finished.*started and never finished: node\\d: Hold`, 's'));
   t.regex(refused.stderr, new RegExp(`hint: undo it first: runbook rollback ${killedId} .*--ignore-unfinished`));
   t.false(parseEvents(refused.stdout).some((e) => e.type === 'host:connect'), 'the refused run contacted no host');

@@ -73,6 +73,27 @@ test.serial('Ctrl-C at the confirmation prompt exits 130, nothing changed, no ra
 });
 
 /**
+ * A host's state in the recap: the text after its `->`, with the rows the recap wrapped it onto
+ * (indented deeper than the arrow) joined back with single spaces.
+ */
+function stateLine(recap: string, host: string): string {
+  const rows = recap.split('\n');
+  const at = rows.findIndex((r) => new RegExp(`^\\s+${host}\\s`).test(r));
+  if (at < 0) return '';
+  const arrow = rows.slice(at + 1).findIndex((r) => /^\s+-> /.test(r));
+  if (arrow < 0) return '';
+  const first = rows[at + 1 + arrow]!;
+  const indent = first.indexOf('->');
+  const parts = [first.slice(indent + 3)];
+  for (const r of rows.slice(at + 2 + arrow)) {
+    const lead = r.length - r.trimStart().length;
+    if (r.trim() === '' || lead <= indent) break;
+    parts.push(r.trim());
+  }
+  return parts.join(' ');
+}
+
+/**
  * One attempt at the three presses. The second must land while the rollback still runs; on this
  * machine a rollback can finish first, and then there is nothing to stop: the attempt says so
  * (undefined) and the test tries again on a reset cluster.
@@ -143,7 +164,7 @@ test.serial('three Ctrl-C during a rolling restart: every member left stopped or
   // the screen's word against the hosts: a member whose etcd is not running is named as STOPPED
   const recap = out.slice(out.lastIndexOf('RECAP'));
   for (const h of HOSTS) {
-    const line = new RegExp(`^\\s+${h}\\s.*\\n\\s+-> (.*)$`, 'm').exec(recap)?.[1] ?? '';
+    const line = stateLine(recap, h);
     t.not(line, '', `${h} has a state line:\n${recap}`);
     if (!(await etcdRunning(sb, h))) {
       t.regex(line, /etcd STOPPED/, `${h}'s etcd is stopped and the screen must say so:\n${recap}`);

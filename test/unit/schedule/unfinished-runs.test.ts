@@ -29,7 +29,7 @@ test('a dead run on any of the hosts refuses the next apply, naming it and runbo
   const { stateDir, marker } = setup();
   markUnfinished(stateDir, ['host-a_22', 'host-b_22'], marker);
   const err = t.throws(() => guardUnfinished(inputs(['b', 'c']), { stateDir }, new EventBus()), { instanceOf: UnfinishedRunError });
-  t.is(err?.exitCode, 4);
+  t.is(err?.exitCode, 7);
   t.regex(err?.message ?? '', /run 20261204T100000Z-abcd \(tune\.yaml, by alice@.*, on a, b\) never finished/);
   t.regex(err?.message ?? '', /started and never finished: a: Restart etcd/);
   t.regex(err?.hint ?? '', /runbook rollback 20261204T100000Z-abcd .*--ignore-unfinished "REASON"/);
