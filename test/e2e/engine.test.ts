@@ -128,7 +128,7 @@ test.serial('an unreachable host stops the run before anything runs: every host 
   // node3 stops answering: its sshd is stopped inside its namespace
   const inv = join(work, 'unreachable.yaml');
   writeFileSync(inv, readFileSync(sb.inventoryYaml, 'utf8').replace(/(node3:\s*\n\s*ansible_host: )"?[\d.]+"?/, '$1"127.0.0.2"'));
-  const r = await runbook(['apply', stepsPlaybook('nobody'), '-i', inv, '--yes', '-o', 'json', '--connect-timeout', '3']);
+  const r = await runbook(['apply', stepsPlaybook('nobody'), '-i', inv, '--yes', '-o', 'json', '--connect-timeout', '60']);
   t.is(r.code, 4, r.stderr);
   const failed = r.events.filter((e) => e.type === 'host:connect' && !e.ok).map((e) => e.host);
   t.deepEqual(failed, ['node3']);

@@ -127,11 +127,13 @@ test.serial('a backup with a member unreachable names it and suggests --limit; t
   const sb = sandbox();
   const { readFileSync } = await import('node:fs');
   const dir = mkdtempSync(join(tmpdir(), 'runbook-views-unreachable-'));
-  // node3 stops answering: its address points where no sshd listens
+  // node3 stops answering: its address points where no sshd listens (refused at once). The connect
+  // timeout is generous: it applies to the reachable members too, whose handshakes can take
+  // seconds on a busy machine
   const inv = join(dir, 'unreachable.yaml');
   writeFileSync(inv, readFileSync(sb.inventoryYaml, 'utf8').replace(/(node3:\s*\n\s*ansible_host: )"?[\d.]+"?/, '$1"127.0.0.2"'));
   const backups = `/tmp/views-unreachable-${process.pid}`;
-  const args = ['apply', 'playbooks/etcd-backup.yaml', '-i', inv, '-e', `backup_dir=${backups}`, '--yes', '--connect-timeout', '5', '--runs-dir', cli.runsDir, '--locks-dir', cli.locksDir];
+  const args = ['apply', 'playbooks/etcd-backup.yaml', '-i', inv, '-e', `backup_dir=${backups}`, '--yes', '--connect-timeout', '60', '--runs-dir', cli.runsDir, '--locks-dir', cli.locksDir];
   const s = screen('unreachable', 100, 30);
   s.startCli(args);
   const code = await s.waitForExit(300_000);
