@@ -36,15 +36,22 @@ export async function startTestS3(bucket = 'runbook-backups'): Promise<TestS3> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
   const info = (await server.run()) as AddressInfo;
   const requests: S3Request[] = [];
+  const upstream = new Set<http.ClientRequest>();
   let hold: { reached: () => void; released: Promise<void>; release: () => void } | undefined;
   const proxy = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
     const forward = () => {
-      const up = http.request({ host: '127.0.0.1', port: info.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      // no keep-alive: closing the server must not wait for a request cut off midway
+      const up = http.request({ host: '127.0.0.1', port: info.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       });
+      upstream.add(up);
+      up.on('close', () => upstream.delete(up));
       up.on('error', () => res.destroy());
+      req.on('close', () => {
+        if (!req.complete) up.destroy();
+      });
       req.pipe(up);
     };
     if (hold && req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) {
@@ -83,6 +90,7 @@ export async function startTestS3(bucket = 'runbook-backups'): Promise<TestS3> {
     release: () => releaseHold(),
     async close() {
       releaseHold();
+      for (const up of upstream) up.destroy();
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await server.close();

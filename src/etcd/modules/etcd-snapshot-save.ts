@@ -82,6 +82,8 @@ export const etcdSnapshotSave: Module<EtcdSnapshotSaveArgs> = {
   summary: 'stream a snapshot of this member to a file on a host or the controller, with FILE.sha256',
   schema,
   readOnly: false,
+  // an upload to object storage cut off is aborted and leaves no object: a first Ctrl-C stops it
+  stopsCleanly: (a) => a.dest_url !== undefined,
   describe: (a) =>
     a.dest_url !== undefined
       ? `etcd snapshot save -> ${a.dest_url.replace(/\/+$/, '')}/etcd-${a.cluster ?? '*'}-*.db.gz${parseRecipients(a.recipients).length ? '.age' : ''}`
