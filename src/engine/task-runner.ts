@@ -208,7 +208,7 @@ export class TaskRunner {
       throw new TaskError(`${formatLocation(task.loc)}: invalid arguments for \`${module.name}\` after templating: ${issues}`);
     }
     const timeoutS = taskNumber(task, 'timeout', vars, { positive: true });
-    const ctx = await this.moduleContext(module, task, host, vars, name, timeoutS);
+    const ctx = await this.moduleContext(module, task, host, vars, name, timeoutS, module.stopsCleanly?.(parsed.data) ?? false);
     const checkOnly = ctx.check;
     if (checkOnly && !module.readOnly && task.check_mode === undefined && (module.name === 'command' || module.name === 'shell')) {
       return skippedResult(`${CHECK_SKIP} (mark read-only commands with check_mode: false)`);
@@ -267,7 +267,15 @@ export class TaskRunner {
     return out;
   }
 
-  private async moduleContext(module: Module, task: Task, host: string, vars: Vars, name: string, timeoutS: number | undefined): Promise<ModuleContext> {
+  private async moduleContext(
+    module: Module,
+    task: Task,
+    host: string,
+    vars: Vars,
+    name: string,
+    timeoutS: number | undefined,
+    stopsCleanly = false,
+  ): Promise<ModuleContext> {
     const run = this.run;
     const target = task.delegate_to ? String(renderValue(task.delegate_to, vars, task.loc)) : host;
     const inner = await run.connections.get(target);
@@ -285,8 +293,9 @@ export class TaskRunner {
       diff: run.options.diff,
       runId: run.runId,
       // a stop request lets a changing command finish ("stopping after the running command");
-      // checks and waits, which change nothing, stop at once
-      signal: module.readOnly ? run.signal : (run.commandSignal ?? run.signal),
+      // checks and waits, which change nothing, stop at once, as does work that undoes itself
+      // when cut off (an upload that is aborted)
+      signal: module.readOnly || stopsCleanly ? run.signal : (run.commandSignal ?? run.signal),
       timeoutMs: timeoutS ? timeoutS * 1000 : undefined,
       log: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line }),
       transportFor: (h) => run.connections.get(h),

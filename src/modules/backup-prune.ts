@@ -1,15 +1,21 @@
 import { z } from 'zod';
-import { RemoteBackupStore } from '../schedule/backup-store.js';
+import { isS3Url, parseS3Prefix } from '../backup/s3-location.js';
+import { RemoteBackupStore, type BackupStore } from '../schedule/backup-store.js';
 import { executePrune, planPrune } from '../schedule/prune.js';
 import { describePolicy, policyProblems, type RetentionPolicy } from '../schedule/retention.js';
 import { quote } from '../transport/shell-quote.js';
-import type { Module } from './types.js';
+import type { Module, ModuleResult } from './types.js';
 
 const count = (what: string) => z.number().int().nonnegative().optional().describe(what);
 
 const schema = z
   .object({
-    dir: z.string().min(1).describe('backup directory on the host the task runs on (delegate_to the backup host)'),
+    dir: z
+      .string()
+      .min(1)
+      .describe('backup directory on the host the task runs on (delegate_to the backup host), or s3://bucket/prefix in object storage'),
+    s3_endpoint: z.string().optional().describe('http(s)://host:port of an S3-compatible store (default: AWS_ENDPOINT_URL_S3, the AWS chain)'),
+    s3_path_style: z.boolean().optional().describe('path-style S3 addressing (default: RUNBOOK_S3_PATH_STYLE)'),
     cluster: z.string().min(1).optional().describe('only this cluster\'s backups (etcd-<cluster>-...); default: every cluster in the directory, each decided on its own'),
     keep_last: z.number().int().positive().optional().describe('keep the newest N backups'),
     keep_within: z.string().min(1).optional().describe('keep everything newer than this, e.g. 1h, 2d'),
@@ -42,24 +48,36 @@ export const backupPrune = {
   readOnly: false,
   describe: (a) => `prune ${a.dir}${a.cluster ? ` (cluster ${a.cluster})` : ''}: ${describePolicy(policyOf(a))}`,
   async run(ctx, a) {
+    if (isS3Url(a.dir)) {
+      const [{ s3Client }, { S3BackupStore }] = await Promise.all([import('../backup/s3-client.js'), import('../backup/s3-store.js')]);
+      const client = await s3Client({ endpoint: a.s3_endpoint || undefined, pathStyle: a.s3_path_style });
+      try {
+        return await pruneStore(ctx.check, new S3BackupStore(client, parseS3Prefix(a.dir)), a);
+      } finally {
+        client.destroy();
+      }
+    }
     const exists = await ctx.transport.exec(`test -d ${quote(a.dir)}`, { become: ctx.become, signal: ctx.signal });
     if (exists.exitCode !== 0) {
       // in --check the backup playbook has not created it yet: nothing to prune is not an error
       return { changed: false, msg: `${a.dir} does not exist: nothing to prune`, data: { deleted: [], would_delete: [], kept: [] } };
     }
-    const store = new RemoteBackupStore(ctx.transport, a.dir, ctx.become);
-    const plan = await planPrune(store, policyOf(a), new Date());
-    const mine = (b: { cluster: string }) => a.cluster === undefined || b.cluster === a.cluster;
-    const remove = plan.remove.filter(mine);
-    const kept = plan.decisions.filter((d) => d.keep && mine(d.backup)).map((d) => d.backup.name);
-    if (ctx.check || remove.length === 0) {
-      return {
-        changed: remove.length > 0,
-        msg: remove.length ? `would delete ${remove.length} backup(s): ${remove.map((b) => b.name).join(', ')}` : `nothing to delete; ${kept.length} kept`,
-        data: { deleted: [], would_delete: remove.map((b) => b.name), kept },
-      };
-    }
-    const deleted = await executePrune(store, { ...plan, remove });
-    return { changed: true, msg: `deleted ${remove.length} old backup(s) from ${store.where}; ${kept.length} kept`, data: { deleted, kept } };
+    return pruneStore(ctx.check, new RemoteBackupStore(ctx.transport, a.dir, ctx.become), a);
   },
 } satisfies Module<BackupPruneArgs>;
+
+async function pruneStore(check: boolean, store: BackupStore, a: BackupPruneArgs): Promise<ModuleResult> {
+  const plan = await planPrune(store, policyOf(a), new Date());
+  const mine = (b: { cluster: string }) => a.cluster === undefined || b.cluster === a.cluster;
+  const remove = plan.remove.filter(mine);
+  const kept = plan.decisions.filter((d) => d.keep && mine(d.backup)).map((d) => d.backup.name);
+  if (check || remove.length === 0) {
+    return {
+      changed: remove.length > 0,
+      msg: remove.length ? `would delete ${remove.length} backup(s): ${remove.map((b) => b.name).join(', ')}` : `nothing to delete; ${kept.length} kept`,
+      data: { deleted: [], would_delete: remove.map((b) => b.name), kept },
+    };
+  }
+  const deleted = await executePrune(store, { ...plan, remove });
+  return { changed: true, msg: `deleted ${remove.length} old backup(s) from ${store.where}; ${kept.length} kept`, data: { deleted, kept } };
+}

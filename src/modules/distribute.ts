@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CommandError } from '../errors.js';
 import { hostSha256Command, parseSha256sum } from './lib/checksum.js';
 import { resolveControllerPath } from './lib/controller-path.js';
-import { controllerSource, hostSource, type DistributeSource } from './lib/distribute-source.js';
+import { controllerSource, hostSource, s3BackupSource, type DistributeSource } from './lib/distribute-source.js';
 import { execOrThrow } from './lib/exec.js';
 import { FanOut, type FanOutMember } from './lib/fan-out.js';
 import { applyAttrsCommand, attrChanges, describeAttrChanges, describeAttrs } from './lib/file-attrs.js';
@@ -18,6 +18,14 @@ const schema = z
     src: z.string().min(1).optional().describe('file on the controller, relative to the playbook directory'),
     src_host: z.string().min(1).optional().describe('inventory host to read the file from (with src_path) instead of the controller'),
     src_path: z.string().min(1).optional().describe('absolute path of the file on src_host'),
+    src_url: z
+      .string()
+      .regex(/^s3:\/\//, { message: 'must be s3://bucket/prefix/NAME' })
+      .optional()
+      .describe('a backup in object storage (s3://...): downloaded, decrypted, decompressed and sha256-checked as it streams'),
+    identity_file: z.string().optional().describe('age identity file on the controller, with src_url for an encrypted backup'),
+    s3_endpoint: z.string().optional().describe('with src_url: http(s)://host:port of an S3-compatible store'),
+    s3_path_style: z.boolean().optional().describe('with src_url: path-style S3 addressing'),
     dest: remotePath('absolute path of the file on every targeted host'),
     mode: modeField,
     owner: ownerField,
@@ -31,7 +39,9 @@ const schema = z
   .strict()
   .superRefine((a, ctx) => {
     const fromHost = a.src_host !== undefined || a.src_path !== undefined;
-    if ((a.src !== undefined) === fromHost) ctx.addIssue({ code: 'custom', message: 'give src, or src_host with src_path' });
+    if ([a.src !== undefined, fromHost, a.src_url !== undefined].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'give src, or src_host with src_path, or src_url' });
+    }
     if (fromHost && (a.src_host === undefined || a.src_path === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'src_host and src_path go together' });
     }
@@ -68,12 +78,16 @@ export const distribute = {
   schema,
   readOnly: false,
   describe(a) {
-    const from = a.src ?? `${a.src_host}:${a.src_path}`;
+    const from = a.src ?? a.src_url ?? `${a.src_host}:${a.src_path}`;
     return `distribute ${from} -> ${a.dest}${describeAttrs(a)}${a.sha256 ? ` (sha256 ${a.sha256.slice(0, 12)}…)` : ''}`;
   },
   async run(ctx, a): Promise<DistributeResult> {
     const source =
-      a.src !== undefined ? controllerSource(ctx, resolveControllerPath(ctx.vars, a.src, 'files')) : hostSource(ctx, a.src_host!, a.src_path!);
+      a.src_url !== undefined
+        ? await s3BackupSource(ctx, a.src_url, { identityFile: a.identity_file || undefined, s3: { endpoint: a.s3_endpoint || undefined, pathStyle: a.s3_path_style } })
+        : a.src !== undefined
+          ? controllerSource(ctx, resolveControllerPath(ctx.vars, a.src, 'files'))
+          : hostSource(ctx, a.src_host!, a.src_path!);
     // join before the first round trip, so every host of the batch lands in the same group; the
     // dest is not part of the key: the bytes are the same wherever each host puts them
     const member = fanOut.join(`${ctx.runId}\0${source.id}`, () => source.open(), batchSize(ctx));

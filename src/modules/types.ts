@@ -89,6 +89,12 @@ export interface Module<A = any> {
    * `preflight`. command/shell are not read-only; a task marks them so with `check_mode: false`.
    */
   readOnly: boolean;
+  /**
+   * true when cutting the module off leaves nothing behind (it undoes its own partial work, as
+   * an aborted upload does): it then stops at the first Ctrl-C, like a read-only module, instead
+   * of being let finish
+   */
+  stopsCleanly?(args: A): boolean;
   /** `command: ls -l` is shorthand for `command: {cmd: "ls -l"}` */
   freeForm?: string;
   /** what plan and the confirmation show, e.g. `systemctl restart etcd` */

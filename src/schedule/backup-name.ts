@@ -2,8 +2,11 @@
  * The backup playbook names every snapshot
  *   etcd-<cluster>-<UTC time YYYYMMDDTHHMMSSZ>-rev<revision>.db
  * and writes its checksum beside it as `<snapshot>.sha256` (sha256sum's habit; the shorter
- * `<name>.sha256` without `.db` is recognised too). Retention trusts only this pattern:
- * a file that does not match it is never listed as a backup and never deleted.
+ * `<name>.sha256` without `.db` is recognised too). In object storage the snapshot is
+ * compressed and usually encrypted (`.db.gz`, `.db.gz.age`) and its metadata, sha256
+ * included, is the object `<snapshot>.meta.json` beside it (src/backup/backup-meta.ts).
+ * Retention trusts only this pattern: a file that does not match it is never listed as a
+ * backup and never deleted.
  */
 export interface BackupFile {
   /** file name of the snapshot, without directory */
@@ -29,7 +32,7 @@ export interface BackupScan {
   orphanChecksums: string[];
 }
 
-const SNAPSHOT = /^etcd-(?<cluster>[A-Za-z0-9._-]+?)-(?<stamp>\d{8}T\d{6}Z)-rev(?<rev>\d+)\.db$/;
+const SNAPSHOT = /^etcd-(?<cluster>[A-Za-z0-9._-]+?)-(?<stamp>\d{8}T\d{6}Z)-rev(?<rev>\d+)\.db(?:\.gz)?(?:\.age)?$/;
 
 function timeOfStamp(stamp: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(stamp);
@@ -50,14 +53,19 @@ export function parseBackupName(name: string): Omit<BackupFile, 'size' | 'checks
   return { name, cluster: m.groups.cluster!, time, revision: Number(m.groups.rev) };
 }
 
-/** `etcd-prod-20261122T101502Z-rev4711.db`: what the backup playbook must write */
-export function backupName(cluster: string, time: Date, revision: number): string {
+/** `etcd-prod-20261122T101502Z-rev4711.db`: what the backup playbook must write; `suffix`: `.gz`, `.gz.age` */
+export function backupName(cluster: string, time: Date, revision: number, suffix: '' | '.gz' | '.gz.age' = ''): string {
   const stamp = time.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `etcd-${cluster}-${stamp}-rev${revision}.db`;
+  return `etcd-${cluster}-${stamp}-rev${revision}.db${suffix}`;
+}
+
+/** the object beside a snapshot in object storage that holds its metadata */
+export function metaName(snapshot: string): string {
+  return `${snapshot}.meta.json`;
 }
 
 function checksumNames(snapshot: string): string[] {
-  return [`${snapshot}.sha256`, `${snapshot.replace(/\.db$/, '')}.sha256`];
+  return [`${snapshot}.sha256`, `${snapshot.replace(/\.db$/, '')}.sha256`, metaName(snapshot)];
 }
 
 /** newest first; ties (two snapshots in one second) by revision */
@@ -79,7 +87,7 @@ export function scanBackups(entries: readonly DirEntry[]): BackupScan {
   }
   const orphanChecksums = entries
     .map((e) => e.name)
-    .filter((n) => n.startsWith('etcd-') && n.endsWith('.sha256') && !paired.has(n))
+    .filter((n) => n.startsWith('etcd-') && (n.endsWith('.sha256') || n.endsWith('.meta.json')) && !paired.has(n))
     .sort();
   return { backups: backups.sort(newestFirst), orphanChecksums };
 }

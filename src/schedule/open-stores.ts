@@ -1,10 +1,11 @@
 /**
- * The backup directories a command or a job names: one on the controller, or the same path on
- * every inventory host a pattern selects (each host's backups are pruned on their own, and the
+ * The backup directories a command or a job names: one on the controller, an s3://bucket/prefix
+ * in object storage, or the same path on every inventory host a pattern selects (each host's backups are pruned on their own, and the
  * newest of each stays).
  */
 import type { ConnectOptions } from '../engine/connections.js';
-import { ConnectError } from '../errors.js';
+import { isS3Url, parseS3Prefix } from '../backup/s3-location.js';
+import { ConfigError, ConnectError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Become } from '../transport/types.js';
@@ -25,6 +26,19 @@ export interface OpenStores {
 }
 
 export async function openBackupStores(spec: StoreSpec): Promise<OpenStores> {
+  if (isS3Url(spec.dir)) {
+    if (spec.host !== undefined) throw new ConfigError({ message: `${spec.dir} is in object storage: --host does not apply` });
+    // the SDK is loaded only for object storage; endpoint and credentials from the AWS chain
+    const [{ s3Client }, { S3BackupStore }] = await Promise.all([import('../backup/s3-client.js'), import('../backup/s3-store.js')]);
+    let location;
+    try {
+      location = parseS3Prefix(spec.dir);
+    } catch (e) {
+      throw new ConfigError({ message: (e as Error).message });
+    }
+    const client = await s3Client();
+    return { stores: [new S3BackupStore(client, location)], close: async () => client.destroy() };
+  }
   if (spec.host === undefined) return { stores: [new LocalBackupStore(spec.dir)], close: async () => undefined };
   if (!spec.inventory || (Array.isArray(spec.inventory) && spec.inventory.length === 0)) {
     throw new ConnectError(spec.host, 'a remote backup directory needs the inventory (-i) to reach the host');

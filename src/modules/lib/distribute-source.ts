@@ -82,3 +82,35 @@ export function hostSource(ctx: ModuleContext, host: string, path: string): Dist
     open: async () => (await source).transport.get(path, { become: ctx.become }),
   };
 }
+
+/**
+ * A backup in object storage: the plain snapshot, streamed from the bucket through decryption
+ * and decompression, never written on the controller; its size and sha256 are the metadata's,
+ * and the stream fails at its end if the bytes are not those (s3-source.ts). Opened once per
+ * run and task, however many members ask.
+ */
+const s3Backups = new Map<string, Promise<import('../../backup/s3-source.js').S3Backup>>();
+
+export async function s3BackupSource(
+  ctx: ModuleContext,
+  url: string,
+  opts: import('../../backup/s3-source.js').OpenS3BackupOptions,
+): Promise<DistributeSource> {
+  const cacheKey = `${ctx.runId}|${url}|${opts.identityFile ?? ''}`;
+  let opened = s3Backups.get(cacheKey);
+  if (opened === undefined) {
+    const { openS3Backup } = await import('../../backup/s3-source.js');
+    opened = openS3Backup(url, opts);
+    opened.catch(() => s3Backups.delete(cacheKey));
+    s3Backups.set(cacheKey, opened);
+    if (s3Backups.size > MAX_CACHED) s3Backups.delete(s3Backups.keys().next().value!);
+  }
+  const backup = await opened;
+  return {
+    id: `s3:${url}`,
+    label: url,
+    size: async () => backup.meta.size,
+    sha256: async () => backup.meta.sha256,
+    open: () => backup.open(ctx.signal),
+  };
+}
