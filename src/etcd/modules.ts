@@ -28,6 +28,7 @@ import { etcdConfig } from './modules/etcd-config.js';
 import { etcdConfigRead } from './modules/etcd-config-read.js';
 import { etcdDelete } from './modules/etcd-delete.js';
 import { etcdQuorumCheck } from './modules/etcd-quorum-check.js';
+import { etcdMembersInRun } from './modules/etcd-members-in-run.js';
 import { etcdRunningConfig } from './modules/etcd-running-config.js';
 
 export const etcdModules: Module[] = [
@@ -52,6 +53,7 @@ export const etcdModules: Module[] = [
   etcdConfigRead,
   etcdRunningConfig,
   etcdQuorumCheck,
+  etcdMembersInRun,
   etcdDelete,
   etcdProcess,
   etcdDataAside,
