@@ -34,7 +34,9 @@ function isMember(m: MemberInfo, h: RunHost): boolean {
 export function membersLeftOut(members: readonly MemberInfo[], inRun: readonly RunHost[], inventory: readonly RunHost[]): LeftOut[] {
   return members
     .filter((m) => !inRun.some((h) => isMember(m, h)))
-    .map((m) => ({ member: m, host: inventory.find((h) => isMember(m, h))?.host }));
+    .map((m) => ({ member: m, host: inventory.find((h) => isMember(m, h))?.host }))
+    // the API lists members by id: named in a stable, readable order instead
+    .sort((a, b) => (a.host ?? a.member.name ?? a.member.id).localeCompare(b.host ?? b.member.name ?? b.member.id));
 }
 
 function label(m: MemberInfo): string {
