@@ -29,6 +29,7 @@ import { etcdConfigRead } from './modules/etcd-config-read.js';
 import { etcdDelete } from './modules/etcd-delete.js';
 import { etcdQuorumCheck } from './modules/etcd-quorum-check.js';
 import { etcdMembersInRun } from './modules/etcd-members-in-run.js';
+import { etcdQuotaCheck } from './modules/etcd-quota-check.js';
 import { etcdRunningConfig } from './modules/etcd-running-config.js';
 
 export const etcdModules: Module[] = [
@@ -54,6 +55,7 @@ export const etcdModules: Module[] = [
   etcdRunningConfig,
   etcdQuorumCheck,
   etcdMembersInRun,
+  etcdQuotaCheck,
   etcdDelete,
   etcdProcess,
   etcdDataAside,
