@@ -222,6 +222,7 @@ export class TaskRunner {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (this.run.signal.aborted) throw new TaskError('interrupted');
       const result = await this.callModule(module, ctx, parsed.data);
+      for (const w of result.warnings ?? []) this.run.bus.emit({ type: 'warning', host, message: task.no_log ? '<hidden: no_log>' : w });
       // facts belong to the host the task is for, also when it was delegated (Ansible's default)
       // in check mode a read-only module's facts are real (set_fact, etcd_status); a changing
       // module's would describe a state that was never made
@@ -298,6 +299,7 @@ export class TaskRunner {
       signal: module.readOnly || stopsCleanly ? run.signal : (run.commandSignal ?? run.signal),
       timeoutMs: timeoutS ? timeoutS * 1000 : undefined,
       log: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line }),
+      debug: (line) => run.bus.emit({ type: 'log', host, task: name, line: task.no_log ? '<hidden: no_log>' : line, level: 'debug' }),
       transportFor: (h) => run.connections.get(h),
       hostVarsOf: (h) => this.varsFor(h),
       prompt: (q) => run.prompter.input(q),

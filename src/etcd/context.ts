@@ -37,13 +37,22 @@ export async function transportOf(ctx: ModuleContext, host: string): Promise<Tra
 export async function etcdConnection(ctx: ModuleContext, host: string = memberHost(ctx)): Promise<EtcdConnection> {
   const config = hostConfig(ctx, host);
   const transport = await transportOf(ctx, host);
-  return etcdConnectionVia(transport, config, ctx.become, config.clientUrl, (l) => ctx.log(l));
+  return etcdConnectionVia(transport, config, ctx.become, config.clientUrl, forwardLog(ctx));
 }
 
 /** the member at `url`, reached through `via`'s SSH connection with `via`'s certificates */
 export async function etcdConnectionThrough(ctx: ModuleContext, via: string, url: string): Promise<EtcdConnection> {
   const transport = await transportOf(ctx, via);
-  return etcdConnectionVia(transport, hostConfig(ctx, via), ctx.become, url, (l) => ctx.log(l));
+  return etcdConnectionVia(transport, hostConfig(ctx, via), ctx.become, url, forwardLog(ctx));
+}
+
+/**
+ * A forward refused ("Channel open failure: connection refused") is what a member that is down
+ * says, often on purpose (stopped for a restore, restarting): detail for -v, not noise in a
+ * good run. A failed call still says it, with the forward's error, in its own message.
+ */
+function forwardLog(ctx: ModuleContext): (line: string) => void {
+  return (l) => (ctx.debug ?? ctx.log)(l);
 }
 
 function asHostList(v: unknown): string[] | undefined {

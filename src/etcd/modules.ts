@@ -28,6 +28,8 @@ import { etcdConfig } from './modules/etcd-config.js';
 import { etcdConfigRead } from './modules/etcd-config-read.js';
 import { etcdDelete } from './modules/etcd-delete.js';
 import { etcdQuorumCheck } from './modules/etcd-quorum-check.js';
+import { etcdMembersInRun } from './modules/etcd-members-in-run.js';
+import { etcdQuotaCheck } from './modules/etcd-quota-check.js';
 import { etcdRunningConfig } from './modules/etcd-running-config.js';
 
 export const etcdModules: Module[] = [
@@ -52,6 +54,8 @@ export const etcdModules: Module[] = [
   etcdConfigRead,
   etcdRunningConfig,
   etcdQuorumCheck,
+  etcdMembersInRun,
+  etcdQuotaCheck,
   etcdDelete,
   etcdProcess,
   etcdDataAside,

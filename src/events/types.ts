@@ -42,7 +42,8 @@ export type RunEvent = Base &
     | { type: 'task:start'; phase: Phase; task: string; taskIndex: number; hosts: string[]; loc: string }
     | { type: 'host:start'; phase: Phase; task: string; taskIndex: number; host: string; item?: string }
     | { type: 'cmd'; host: string; task: string; command: string }
-    | { type: 'log'; host: string; task: string; line: string }
+    /** `debug`: detail for -v and the record (e.g. a refused forward to a member that is down on purpose) */
+    | { type: 'log'; host: string; task: string; line: string; level?: 'debug' }
     | { type: 'output'; host: string; task: string; stream: 'stdout' | 'stderr'; text: string }
     | {
         type: 'host:end';

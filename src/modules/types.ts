@@ -25,6 +25,11 @@ export interface ModuleResult {
   facts?: Record<string, unknown>;
   /** module-specific result fields, merged into the registered value */
   data?: Record<string, unknown>;
+  /**
+   * what the operator must know even though the task succeeded (e.g. a database near its
+   * quota): each becomes a `warning` event, printed in every output mode
+   */
+  warnings?: string[];
 }
 
 /** Everything a module may use. Passed explicitly: no hidden global host. */
@@ -48,6 +53,8 @@ export interface ModuleContext {
   timeoutMs?: number;
   /** a progress line shown under the task (e.g. bytes copied) */
   log(line: string): void;
+  /** a detail shown only with -v (and kept in the record): what is expected noise in a good run */
+  debug?(line: string): void;
   /** connection to any other inventory host (for distribute from a host, delegate_to) */
   transportFor(host: string): Promise<Transport>;
   /** variables of another inventory host */

@@ -29,7 +29,7 @@ export const plainFormat: Formatter = {
   'task:start': (e) => `${PHASE_LABEL[e.phase]} [${e.task}]${e.loc ? ` (${e.loc})` : ''}`,
   'host:start': () => null,
   cmd: (e, o) => (o.verbosity >= 1 ? `  ${e.host} $ ${e.command}` : null),
-  log: (e) => `  ${e.host} | ${e.line}`,
+  log: (e, o) => (e.level === 'debug' && o.verbosity < 1 ? null : `  ${e.host} | ${e.line}`),
   output: (e, o) => (o.verbosity >= 2 ? e.text.replace(/\n$/, '').split('\n').map((l) => `  ${e.host} ${e.stream === 'stderr' ? '!' : '>'} ${l}`).join('\n') : null),
   'host:end': (e) => {
     const status = e.status === 'failed' ? 'FAILED' : e.status;

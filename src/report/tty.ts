@@ -93,6 +93,7 @@ export class TtyReporter {
         this.endHost(e);
         return;
       case 'log': {
+        if (e.level === 'debug' && this.opts.verbosity < 1) return;
         const slot = this.slots.get(e.host);
         if (slot) slot.lastLog = e.line;
         if (slot?.task) slot.task.output = e.line;

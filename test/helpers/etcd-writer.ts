@@ -84,6 +84,29 @@ export async function fillUntilNoSpace(endpoint: string, tls: TlsFiles | undefin
   throw new Error(`wrote ${maxWrites} big values without reaching the quota`);
 }
 
+/**
+ * Write new keys with big values until the member answers "database space exceeded": every
+ * byte is live data (no old revisions), so neither compaction nor defrag can give any back.
+ */
+export async function fillLiveUntilNoSpace(endpoint: string, tls: TlsFiles | undefined, prefix: string, maxWrites = 2000): Promise<{ writes: number; error: string }> {
+  const client = memberClient(endpoint, tls);
+  const big = 'y'.repeat(200 * 1024);
+  try {
+    for (let i = 0; i < maxWrites; i++) {
+      try {
+        await client.put(`${prefix}${String(i).padStart(5, '0')}`).value(big).options({ deadline: Date.now() + 30_000 }).exec();
+      } catch (e) {
+        const message = (e as Error).message;
+        if (/database space exceeded/i.test(message)) return { writes: i, error: message };
+        throw e;
+      }
+    }
+  } finally {
+    client.close();
+  }
+  throw new Error(`wrote ${maxWrites} new keys without reaching the quota`);
+}
+
 export interface Outage {
   /** ms since the writer started */
   from: number;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Module } from '../../modules/types.js';
 import { callOptions } from '../client.js';
-import { listMembers, memberStatus } from '../cluster-info.js';
+import { listMembers, memberStatus, type MemberStatus } from '../cluster-info.js';
 import { timeoutMs } from '../context.js';
 import { failed, humanBytes, onThisMember } from './common.js';
 
@@ -16,6 +16,40 @@ const schema = z
   .strict();
 
 export type EtcdDefragArgs = z.infer<typeof schema>;
+
+/** more than a tenth of the file, and at least 1 MB, is free pages a defrag would give back */
+export function hasFreeSpace(s: Pick<MemberStatus, 'dbSize' | 'dbSizeInUse'>): boolean {
+  const free = s.dbSize - s.dbSizeInUse;
+  return s.dbSizeInUse > 0 && free > 1_000_000 && free > s.dbSize / 10;
+}
+
+/**
+ * Why the file did not get smaller, or undefined when it did: said instead of silence, so a
+ * "4 MB -> 4 MB" is read as what it is. Nothing to reclaim when what was in use was the file.
+ */
+export function notShrunkReason(before: Pick<MemberStatus, 'dbSize' | 'dbSizeInUse'>, after: Pick<MemberStatus, 'dbSize' | 'dbSizeInUse'>, again: boolean): string | undefined {
+  if (after.dbSize < before.dbSize * 0.99) return undefined;
+  const inUse = `${humanBytes(before.dbSizeInUse)} of ${humanBytes(before.dbSize)} was in use`;
+  if (!hasFreeSpace(before)) {
+    return `not smaller: ${inUse}, so there was nothing to reclaim (live data: compaction keeps every key's latest value; only deleting keys or a larger quota makes room)`;
+  }
+  return `not smaller although only ${inUse}${again ? ', even after a second pass' : ''}: the member may still be applying a compaction; run the maintenance again`;
+}
+
+/**
+ * The member's status once the data in use stops changing (a compaction being applied frees
+ * pages for a while), at most ~10 s: then a defrag gives back what there is to give back.
+ */
+async function settledStatus(conn: Parameters<typeof memberStatus>[0], statusMs: number, signal: AbortSignal): Promise<MemberStatus> {
+  let last = await memberStatus(conn, statusMs);
+  for (let i = 0; i < 20 && !signal.aborted; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const next = await memberStatus(conn, statusMs);
+    if (next.dbSizeInUse === last.dbSizeInUse && next.dbSize === last.dbSize) return next;
+    last = next;
+  }
+  return last;
+}
 
 /**
  * `etcdctl defrag` of this member only. A defrag blocks the member's reads and writes while it
@@ -43,13 +77,28 @@ export const etcdDefrag: Module<EtcdDefragArgs> = {
       const data: Record<string, unknown> = { member_id: before.memberId, db_size_before: before.dbSize, db_size_in_use: before.dbSizeInUse };
       if (ctx.check) return { changed: true, msg: `would defrag ${conn.url} (db ${humanBytes(before.dbSize)})`, data };
       const started = Date.now();
-      await conn.client.maintenance.defragment(callOptions(timeoutMs(ctx, a.timeout, 600_000)));
-      const after = await memberStatus(conn, statusMs);
+      const defragMs = timeoutMs(ctx, a.timeout, 600_000);
+      // a follower applies a compaction on its own, after the leader: a defrag while it still
+      // frees pages reclaims none of them (seen as "3.88 MB -> 3.88 MB" with 1.9 MB free)
+      const settled = await settledStatus(conn, statusMs, ctx.signal);
+      await conn.client.maintenance.defragment(callOptions(defragMs));
+      let after = await settledStatus(conn, statusMs, ctx.signal);
+      let again = false;
+      if (hasFreeSpace(after)) {
+        // pages freed during the defrag: one more pass gives them back
+        again = true;
+        await conn.client.maintenance.defragment(callOptions(defragMs));
+        after = await memberStatus(conn, statusMs);
+      }
       data.db_size_after = after.dbSize;
+      data.db_size_in_use_after = after.dbSizeInUse;
+      data.defragmented_twice = again;
       data.took_ms = Date.now() - started;
+      const why = notShrunkReason(settled, after, again);
+      data.not_shrunk_reason = why ?? null;
       return {
         changed: true,
-        msg: `Finished defragmenting etcd member[${conn.url}]: db ${humanBytes(before.dbSize)} -> ${humanBytes(after.dbSize)}`,
+        msg: `Finished defragmenting etcd member[${conn.url}]: db ${humanBytes(before.dbSize)} -> ${humanBytes(after.dbSize)}${again ? ' (defragmented twice: pages were still being freed by the compaction)' : ''}${why ? `; ${why}` : ''}`,
         data,
       };
     }),

@@ -13,6 +13,7 @@ const schema = z
     count_only: z.boolean().default(false).describe('return only how many keys match'),
     limit: z.number().int().nonnegative().default(0).describe('at most this many keys (0: no limit)'),
     serializable: z.boolean().default(false).describe("read this member's local copy instead of a linearizable read"),
+    revision: z.number().int().nonnegative().default(0).describe('read as of this revision (0: the latest); fails once it is compacted'),
     encoding: z.enum(['utf8', 'base64']).default('utf8').describe('how values are returned'),
     timeout: timeoutField,
   })
@@ -26,7 +27,7 @@ export const etcdGet: Module<EtcdGetArgs> = {
   summary: 'read a key or a prefix (values, keys only, or a count)',
   schema,
   readOnly: true,
-  describe: (a) => `etcd get ${a.key}${a.prefix ? ' --prefix' : ''}${a.count_only ? ' --count-only' : ''}`,
+  describe: (a) => `etcd get ${a.key}${a.prefix ? ' --prefix' : ''}${a.count_only ? ' --count-only' : ''}${a.revision ? ` --rev=${a.revision}` : ''}`,
   run: (ctx, args) =>
     onThisMember(ctx, async (conn) => {
       const a = schema.parse(args);
@@ -40,6 +41,7 @@ export const etcdGet: Module<EtcdGetArgs> = {
           keys_only: a.keys_only,
           count_only: a.count_only,
           serializable: a.serializable,
+          revision: a.revision,
         },
         callOptions(timeoutMs(ctx, a.timeout, DEFAULT_CALL_TIMEOUT_MS)),
       );

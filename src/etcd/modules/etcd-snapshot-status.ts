@@ -63,7 +63,7 @@ export const etcdSnapshotStatus: Module<EtcdSnapshotStatusArgs> = {
     return {
       changed: false,
       msg:
-        `${a.snapshot}: revision ${status.revision}, ${status.totalKey} keys, ${humanBytes(status.totalSize)}, hash ${status.hash}, ${note}` +
+        `${a.snapshot}: revision ${status.revision}, ${status.totalKey} key revisions, ${humanBytes(status.totalSize)}, hash ${status.hash}, ${note}` +
         (integrity.sidecarOk ? ', matches .sha256' : ''),
       data: {
         ...integrityData,

@@ -5,6 +5,7 @@ import { judgeConvergence, type Convergence, type MemberObservation } from '../c
 import { inventoryMemberHosts } from '../context.js';
 import { reachMembers } from '../member-connections.js';
 import { failed, membersField, onThisMember } from './common.js';
+import { memberGone } from '../member-process.js';
 import type { EtcdConnection } from '../client.js';
 
 const schema = z
@@ -26,13 +27,24 @@ const schema = z
 export type EtcdWaitHealthyArgs = z.infer<typeof schema>;
 
 const CALL_MS = 5_000;
+/** at most one progress line this often */
+const PROGRESS_MS = 5_000;
 
-async function observe(ctx: ModuleContext, conn: EtcdConnection, membersArg: EtcdWaitHealthyArgs['members']): Promise<MemberObservation[]> {
+function progressLine(last: { verdict?: Convergence; error?: string; obs?: Observation[] }): string {
+  if (!last.obs) return last.error ?? 'no answer';
+  const states = last.obs.map((o) => `${o.host ?? (o.name || o.id)} ${o.healthy ? 'healthy' : `down (${(o.error ?? 'no answer').split('\n')[0]!.slice(0, 120)})`}`);
+  const rest = (last.verdict?.problems ?? []).filter((p) => !last.obs!.some((o) => !o.healthy && p.includes(o.name || o.id)));
+  return [...states, ...rest].join('; ');
+}
+
+type Observation = MemberObservation & { host?: string };
+
+async function observe(ctx: ModuleContext, conn: EtcdConnection, membersArg: EtcdWaitHealthyArgs['members']): Promise<Observation[]> {
   const { members } = await listMembersForReport(conn, CALL_MS);
   const reached = await reachMembers(ctx, members, membersArg);
   return Promise.all(
-    reached.map(async (r): Promise<MemberObservation> => {
-      const base = { name: r.member.name, id: r.member.id, isLearner: r.member.isLearner };
+    reached.map(async (r): Promise<Observation> => {
+      const base = { name: r.member.name, id: r.member.id, isLearner: r.member.isLearner, host: r.host };
       if (!r.conn) return { ...base, healthy: false, error: r.error };
       const h = await checkHealth(r.conn, CALL_MS);
       if (!h.healthy) return { ...base, healthy: false, error: h.error };
@@ -67,9 +79,14 @@ export const etcdWaitHealthy: Module<EtcdWaitHealthyArgs> = {
         expected = undefined;
       }
     }
-    const deadline = ctx.probeOnce ? 0 : Date.now() + a.timeout * 1000;
-    let last: { verdict?: Convergence; error?: string; obs?: MemberObservation[] } = {};
+    const started = Date.now();
+    const deadline = ctx.probeOnce ? 0 : started + a.timeout * 1000;
+    let last: { verdict?: Convergence; error?: string; obs?: Observation[] } = {};
     let attempts = 0;
+    let lastProgress = 0;
+    // a member seen gone once may be between a start and its process; twice in a row is gone
+    const goneOnce = new Set<string>();
+    let gone: { host: string; why: string } | undefined;
     while (true) {
       attempts++;
       const round = await onThisMember(ctx, async (conn) => {
@@ -86,10 +103,34 @@ export const etcdWaitHealthy: Module<EtcdWaitHealthyArgs> = {
       if (!round.failed) break;
       if (ctx.signal.aborted) return failed('interrupted while waiting for etcd to become healthy');
       if (Date.now() + a.interval * 1000 > deadline) break;
-      if (attempts === 1 || attempts % 5 === 0) ctx.log(`waiting: ${last.verdict?.problems.join('; ') ?? last.error}`);
+      // a member whose etcd is gone for good will not become healthy: say so now, not at the timeout
+      const down = (last.obs ?? []).filter((o) => !o.healthy && o.host !== undefined).map((o) => o.host!);
+      for (const h of [...goneOnce]) if (!down.includes(h)) goneOnce.delete(h);
+      for (const h of down) {
+        const why = await memberGone(ctx, h);
+        if (why === undefined) goneOnce.delete(h);
+        else if (goneOnce.has(h)) gone ??= { host: h, why };
+        else goneOnce.add(h);
+      }
+      if (gone) break;
+      // one line every few seconds, with each member's latest state
+      if (Date.now() - lastProgress >= PROGRESS_MS) {
+        lastProgress = Date.now();
+        ctx.log(`waiting (${Math.round((Date.now() - started) / 1000)}s of ${a.timeout}s): ${progressLine(last)}`);
+      }
       await new Promise((r) => setTimeout(r, a.interval * 1000));
       // a fresh reading next time, not one from a previous round
       last = {};
+    }
+    if (gone) {
+      const members = (last.obs ?? []).map((o) => ({ name: o.name, id: o.id, healthy: o.healthy, error: o.error ?? null, revision: o.revision ?? null, raft_index: o.raftIndex ?? null }));
+      return {
+        changed: false,
+        failed: true,
+        msg: `etcd cannot become healthy: etcd on ${gone.host} is not running and will not start by itself (${gone.why}); stopped waiting after ${attempts} checks instead of ${a.timeout}s`,
+        data: { healthy: false, gone: gone.host, problems: last.verdict?.problems ?? [last.error], members, attempts },
+        facts: { etcd_healthy: false },
+      };
     }
     const v = last.verdict;
     const members = (last.obs ?? []).map((o) => ({ name: o.name, id: o.id, healthy: o.healthy, error: o.error ?? null, revision: o.revision ?? null, raft_index: o.raftIndex ?? null }));
