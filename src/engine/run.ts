@@ -25,6 +25,7 @@ import type { Prompter } from './confirm.js';
 import { confirmationText } from './confirmation-text.js';
 import { PlayRunner, Sequence, type PlayExecution } from './play-runner.js';
 import { runPreflight } from './preflight.js';
+import { checkTaskArguments, namesSetByTasks } from './argument-check.js';
 import { RecapCollector } from './recap.js';
 import { redactingPrompter } from './redacting-prompter.js';
 import { Secrets, redactor } from './redact.js';
@@ -218,6 +219,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunSummary> {
   const stopCollecting = bus.on(collectWarnings);
   const failures = [];
   for (const scope of scopes) failures.push(...(await runPreflight(ctx, scope)));
+  // then the arguments every task can already be judged by, so that none is refused mid-run
+  if (!failures.length) {
+    const changing = namesSetByTasks(req.playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers, ...p.rollback]));
+    for (const scope of scopes) failures.push(...checkTaskArguments(ctx, scope, changing));
+  }
   if (failures.length) {
     const err = new PreflightError(failures);
     return finish('refused', err.exitCode, err.message, 'not-started');

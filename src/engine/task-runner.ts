@@ -342,7 +342,7 @@ function statusOf(r: RegisteredResult): TaskStatus {
   return r.changed ? 'changed' : 'ok';
 }
 
-function stripOmitted(v: unknown): Record<string, unknown> {
+export function stripOmitted(v: unknown): Record<string, unknown> {
   const walk = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.filter((e) => e !== OMIT).map(walk);
     if (x && typeof x === 'object') {
