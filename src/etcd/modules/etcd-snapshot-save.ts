@@ -106,17 +106,7 @@ export const etcdSnapshotSave: Module<EtcdSnapshotSaveArgs> = {
       const sink: SnapshotSink =
         destHost === CONTROLLER ? controllerSink(dir) : hostSink(await transportOf(ctx, destHost), dir, ctx.become);
       const started = Date.now();
-      let lastLog = started;
-      const decoder = new SnapshotStreamDecoder((bytes, remaining) => {
-        if (Date.now() - lastLog < 5000) return;
-        lastLog = Date.now();
-        ctx.log(`snapshot ${humanBytes(bytes)} of ${humanBytes(bytes + (remaining ?? 0))}`);
-      });
-
-      const stream = (await conn.client.maintenance.snapshot()) as unknown as Readable & { cancel?: () => void };
-      const totalMs = a.timeout !== undefined ? a.timeout * 1000 : ctx.timeoutMs;
-      const stop = () => stream.cancel?.();
-      const timer = totalMs !== undefined ? setTimeout(stop, totalMs) : undefined;
+      const { decoder, stream, stop, timer } = await openSnapshotStream(ctx, conn, a.timeout);
       ctx.signal.addEventListener('abort', stop, { once: true });
       try {
         // the decoder's readable side is what the sink consumes
@@ -172,19 +162,9 @@ async function saveToS3(ctx: ModuleContext, conn: EtcdConnection, a: EtcdSnapsho
   }
   const { backupToS3 } = await import('../../backup/s3-backup.js');
   const started = new Date();
-  let lastLog = started.getTime();
   let firstSeen!: () => void;
   const first = new Promise<void>((resolve) => (firstSeen = resolve));
-  const decoder = new SnapshotStreamDecoder((bytes, remaining) => {
-    firstSeen();
-    if (Date.now() - lastLog < 5000) return;
-    lastLog = Date.now();
-    ctx.log(`snapshot ${humanBytes(bytes)} of ${humanBytes(bytes + (remaining ?? 0))}`);
-  });
-  const stream = (await conn.client.maintenance.snapshot()) as unknown as Readable & { cancel?: () => void };
-  const totalMs = a.timeout !== undefined ? a.timeout * 1000 : ctx.timeoutMs;
-  const stop = () => stream.cancel?.();
-  const timer = totalMs !== undefined ? setTimeout(stop, totalMs) : undefined;
+  const { decoder, stream, stop, timer } = await openSnapshotStream(ctx, conn, a.timeout, () => firstSeen());
   const interrupted = new AbortController();
   const onAbort = () => {
     stop();
@@ -271,6 +251,25 @@ async function keysAt(conn: EtcdConnection, revision: number): Promise<number | 
   } catch {
     return null;
   }
+}
+
+/**
+ * The member's snapshot stream and its decoder (progress every 5 s, sha256, revision), cancelled
+ * by `stop` or when the task's timeout (`timeout` seconds, else the context's) runs out.
+ */
+async function openSnapshotStream(ctx: ModuleContext, conn: EtcdConnection, timeout: number | undefined, onBytes?: () => void) {
+  let lastLog = Date.now();
+  const decoder = new SnapshotStreamDecoder((bytes, remaining) => {
+    onBytes?.();
+    if (Date.now() - lastLog < 5000) return;
+    lastLog = Date.now();
+    ctx.log(`snapshot ${humanBytes(bytes)} of ${humanBytes(bytes + (remaining ?? 0))}`);
+  });
+  const stream = (await conn.client.maintenance.snapshot()) as unknown as Readable & { cancel?: () => void };
+  const totalMs = timeout !== undefined ? timeout * 1000 : ctx.timeoutMs;
+  const stop = () => stream.cancel?.();
+  const timer = totalMs !== undefined ? setTimeout(stop, totalMs) : undefined;
+  return { decoder, stream, stop, timer };
 }
 
 function clusterNameOf(vars: Record<string, unknown>): string {
