@@ -432,7 +432,7 @@ for (const { label, h } of flavours) {
       t.like(down.data, { healthy: false, healthy_voters: 2, has_quorum: true });
       // with one member down, stopping another would lose quorum
       t.deepEqual(down.data!.safe_to_stop, []);
-      const waited = await h().run('etcd_wait_healthy', watcher, { timeout: 4, interval: 1 });
+      const waited = await h().run('etcd_wait_healthy', watcher, { timeout: 120, interval: 1 });
       t.true(waited.failed);
       // a stopped unit with nothing to start it again is gone for good: the wait says so and
       // ends early instead of sitting out its timeout
