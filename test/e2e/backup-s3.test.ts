@@ -23,6 +23,7 @@ import { eventually, getPrefix, memberDiskState, putEntries, stopEtcd, waitHealt
 import { CliSession, cliCommand, describeRun, failedPreflightChecks, parseEvents, repoRoot, runCli } from '../helpers/runbook-cli.js';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
 import { type Sandbox, useSandbox } from '../helpers/sandbox.js';
+import { makeAgeKeys } from '../helpers/age-keys.js';
 
 const sandbox = useSandbox(test, { name: 's3backup' });
 const cli = new CliSession('backup-s3-e2e-');
@@ -33,8 +34,8 @@ const KEYS = 2000;
 const PREFIX = 's3-e2e/';
 
 let s3: TestS3;
-const keyFile = join(cli.dir, 'backup.key');
-const wrongKeyFile = join(cli.dir, 'wrong.key');
+let keyFile = '';
+let wrongKeyFile = '';
 let recipient = '';
 const shared: { url?: string; keys?: Map<string, string> } = {};
 
@@ -42,9 +43,7 @@ test.before(async () => {
   s3 = await startTestS3();
   // the command line reads endpoint, credentials and path style from the AWS environment
   Object.assign(process.env, s3.env);
-  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
-  execFileSync('age-keygen', ['-o', wrongKeyFile], { stdio: 'ignore' });
-  recipient = execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim();
+  ({ keyFile, wrongKeyFile, recipient } = makeAgeKeys(cli.dir));
 });
 test.after.always(async () => {
   await s3?.close();

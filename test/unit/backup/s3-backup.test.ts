@@ -23,19 +23,18 @@ import { scanBackups } from '../../../src/schedule/backup-name.js';
 import { executePrune, planPrune } from '../../../src/schedule/prune.js';
 import { SnapshotStreamDecoder } from '../../../src/etcd/snapshot-stream.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3-server.js';
+import { makeAgeKeys } from '../../helpers/age-keys.js';
 
 let s3: TestS3;
 const keyDir = mkdtempSync(join(tmpdir(), 's3-backup-keys-'));
-const keyFile = join(keyDir, 'backup.key');
-const wrongKeyFile = join(keyDir, 'wrong.key');
+let keyFile = '';
+let wrongKeyFile = '';
 let recipient = '';
 
 test.before(async () => {
   s3 = await startTestS3();
   Object.assign(process.env, s3.env);
-  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
-  execFileSync('age-keygen', ['-o', wrongKeyFile], { stdio: 'ignore' });
-  recipient = execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim();
+  ({ keyFile, wrongKeyFile, recipient } = makeAgeKeys(keyDir));
 });
 test.after.always(async () => {
   await s3?.close();
