@@ -61,17 +61,22 @@ export async function putKeys(endpoint: string, tls: TlsFiles | undefined, prefi
 }
 
 /**
- * Overwrite a few keys with big values until the member answers "database space exceeded";
- * returns how many writes went through. Old revisions pile up, as on a cluster that never
- * compacts.
+ * Put what `write(i)` gives until the member answers "database space exceeded"; returns how many
+ * writes went through. `what` names the writes in the error when the quota is never reached.
  */
-export async function fillUntilNoSpace(endpoint: string, tls: TlsFiles | undefined, prefix: string, maxWrites = 2000): Promise<{ writes: number; error: string }> {
+async function putUntilNoSpace(
+  endpoint: string,
+  tls: TlsFiles | undefined,
+  maxWrites: number,
+  write: (i: number) => { key: string; value: string },
+  what: string,
+): Promise<{ writes: number; error: string }> {
   const client = memberClient(endpoint, tls);
-  const big = 'x'.repeat(200 * 1024);
   try {
     for (let i = 0; i < maxWrites; i++) {
+      const { key, value } = write(i);
       try {
-        await client.put(`${prefix}${i % 5}`).value(`${big}${i}`).options({ deadline: Date.now() + 30_000 }).exec();
+        await client.put(key).value(value).options({ deadline: Date.now() + 30_000 }).exec();
       } catch (e) {
         const message = (e as Error).message;
         if (/database space exceeded/i.test(message)) return { writes: i, error: message };
@@ -81,30 +86,26 @@ export async function fillUntilNoSpace(endpoint: string, tls: TlsFiles | undefin
   } finally {
     client.close();
   }
-  throw new Error(`wrote ${maxWrites} big values without reaching the quota`);
+  throw new Error(`wrote ${maxWrites} ${what} without reaching the quota`);
+}
+
+/**
+ * Overwrite a few keys with big values until the member answers "database space exceeded";
+ * returns how many writes went through. Old revisions pile up, as on a cluster that never
+ * compacts.
+ */
+export function fillUntilNoSpace(endpoint: string, tls: TlsFiles | undefined, prefix: string, maxWrites = 2000): Promise<{ writes: number; error: string }> {
+  const big = 'x'.repeat(200 * 1024);
+  return putUntilNoSpace(endpoint, tls, maxWrites, (i) => ({ key: `${prefix}${i % 5}`, value: `${big}${i}` }), 'big values');
 }
 
 /**
  * Write new keys with big values until the member answers "database space exceeded": every
  * byte is live data (no old revisions), so neither compaction nor defrag can give any back.
  */
-export async function fillLiveUntilNoSpace(endpoint: string, tls: TlsFiles | undefined, prefix: string, maxWrites = 2000): Promise<{ writes: number; error: string }> {
-  const client = memberClient(endpoint, tls);
+export function fillLiveUntilNoSpace(endpoint: string, tls: TlsFiles | undefined, prefix: string, maxWrites = 2000): Promise<{ writes: number; error: string }> {
   const big = 'y'.repeat(200 * 1024);
-  try {
-    for (let i = 0; i < maxWrites; i++) {
-      try {
-        await client.put(`${prefix}${String(i).padStart(5, '0')}`).value(big).options({ deadline: Date.now() + 30_000 }).exec();
-      } catch (e) {
-        const message = (e as Error).message;
-        if (/database space exceeded/i.test(message)) return { writes: i, error: message };
-        throw e;
-      }
-    }
-  } finally {
-    client.close();
-  }
-  throw new Error(`wrote ${maxWrites} new keys without reaching the quota`);
+  return putUntilNoSpace(endpoint, tls, maxWrites, (i) => ({ key: `${prefix}${String(i).padStart(5, '0')}`, value: big }), 'new keys');
 }
 
 export interface Outage {
