@@ -10,6 +10,7 @@
 import type { PreflightFailure } from '../errors.js';
 import { getModule } from '../modules/registry.js';
 import type { Task } from '../playbook/types.js';
+import { factsOf, walkTasks } from '../playbook/validate.js';
 import { evaluateCondition, isTemplate, referencedNames, renderValue } from '../template/index.js';
 import type { PlayScope, RunContext } from './context.js';
 import { stripOmitted, TaskRunner } from './task-runner.js';
@@ -17,19 +18,10 @@ import { stripOmitted, TaskRunner } from './task-runner.js';
 /** every name a task of the playbook registers or sets as a fact: values that change during the run */
 export function namesSetByTasks(tasks: readonly Task[]): Set<string> {
   const out = new Set<string>();
-  const walk = (ts: readonly Task[]) => {
-    for (const t of ts) {
-      if (t.register) out.add(t.register);
-      try {
-        for (const f of getModule(t.module)?.factNames?.(t.args as never) ?? []) out.add(f);
-      } catch {
-        // arguments still templated: set_fact's keys are its names
-        if (t.module === 'set_fact') for (const k of Object.keys(t.args)) out.add(k);
-      }
-      walk(t.rollback);
-    }
-  };
-  walk(tasks);
+  walkTasks(tasks, (t) => {
+    if (t.register) out.add(t.register);
+    for (const f of factsOf(t)) out.add(f);
+  });
   return out;
 }
 

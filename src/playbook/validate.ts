@@ -65,7 +65,8 @@ interface TextOptions {
 
 const CONDITION_KEYS = ['changed_when', 'failed_when'] as const;
 
-function factsOf(task: Task): string[] {
+/** the facts a task sets (its module says; set_fact's keys while its arguments are still templates) */
+export function factsOf(task: Task): string[] {
   const module = getModule(task.module);
   try {
     return module?.factNames?.(task.args as never) ?? [];
@@ -75,7 +76,7 @@ function factsOf(task: Task): string[] {
   }
 }
 
-function walkTasks(tasks: Task[], visit: (t: Task) => void): void {
+export function walkTasks(tasks: readonly Task[], visit: (t: Task) => void): void {
   for (const t of tasks) {
     visit(t);
     walkTasks(t.rollback, visit);
